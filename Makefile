@@ -1,0 +1,36 @@
+# wirecoder: `make demo` sets everything up and codes the bundled examples; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DB ?= wirecoder.duckdb
+
+.PHONY: demo test lint lock bench clean
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/wirecoder code examples/ --db $(DB) --format table
+	@echo "Events are stored in $(DB). Try: $(VENV)/bin/wirecoder code examples/page.html --format jsonl --no-store"
+
+test: $(VENV)/.installed
+	$(VENV)/bin/ruff check src tests benchmarks tools
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check src tests benchmarks tools
+
+# Regenerate the hashed lock after changing dependencies in pyproject.toml (needs uv).
+lock:
+	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--no-header --no-annotate -o requirements.lock
+
+bench: $(VENV)/.installed
+	$(PY) benchmarks/make_corpus.py --n 200 --seed 1 --out benchmarks/corpus.jsonl
+	$(PY) benchmarks/bench_code.py --corpus benchmarks/corpus.jsonl
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache $(DB)

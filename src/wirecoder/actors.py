@@ -1,0 +1,134 @@
+"""Resolve a noun phrase in a parse to actor entities (country + sector) with the knowledge base."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from spacy.tokens import Token
+
+from .kb import KBMatch, KnowledgeBase
+from .schema import Entity
+
+# Dependencies that end a noun phrase when collecting its tokens.
+_NP_STOP_DEPS = {"conj", "cc", "relcl", "acl", "punct", "appos", "advcl", "prep", "ccomp", "xcomp"}
+# Kinds of KB entry that name who acts (a country alone only gives the country).
+_SPECIFIC_KINDS = {"person", "group", "organization", "metonym", "capital"}
+PRONOUNS_PERSON = {"he", "she", "him", "her", "his"}
+
+
+@dataclass(frozen=True)
+class ResolvedActor:
+    entity: Entity
+    token_i: int  # head token index in the doc
+    kind: str     # KB kind of the deciding match, or "agent"
+
+
+def conjuncts(tok: Token) -> list[Token]:
+    """The token and the tokens conjoined to it ("Lavrov and his counterpart Cavusoglu")."""
+    out = [tok]
+    for child in tok.children:
+        if child.dep_ == "conj":
+            out.extend(conjuncts(child))
+    return out
+
+
+def np_tokens(tok: Token) -> list[Token]:
+    """Tokens of the noun phrase headed by `tok`, without clauses, conjuncts and most prepositions.
+
+    "of" phrases under group nouns are kept ("the government of Syria"), and appositions
+    that hold a name ("his counterpart Mevlut Cavusoglu").
+    """
+    keep = [tok]
+    for child in tok.children:
+        if child.dep_ in _NP_STOP_DEPS:
+            if child.dep_ == "prep" and child.lower_ == "of" and tok.lemma_.lower() in _OF_HEADS:
+                keep.extend(child.subtree)
+            elif child.dep_ == "appos" and child.pos_ == "PROPN":
+                keep.extend(t for t in child.subtree if t.dep_ not in ("punct",))
+            continue
+        keep.extend(child.subtree)
+    return sorted(set(keep), key=lambda t: t.i)
+
+
+_OF_HEADS = {"government", "president", "army", "minister", "ministry", "leader", "forces", "force", "troops",
+             "member", "group", "people", "prime", "king", "parliament", "people", "chief", "head",
+             "spokesman", "spokeswoman", "city", "capital", "republic", "kingdom", "state", "foreign",
+             "office", "department", "court", "police"}
+
+
+class ActorResolver:
+    """Turns parse tokens into `Entity` records; remembers the last person seen for he/she."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.last_person: ResolvedActor | None = None
+
+    def resolve(self, tok: Token, day: date | None) -> ResolvedActor | None:
+        if tok.lower_ in PRONOUNS_PERSON:
+            return self.last_person
+        if tok.pos_ == "PRON":
+            return None
+        words = np_tokens(tok)
+        matches = self.kb.match([w.text for w in words], [w.lemma_ for w in words])
+        if not matches:
+            return None
+        text = _span_text(words)
+        actor = self._combine(matches, words, tok, text, day)
+        if actor is not None and actor.kind == "person":
+            self.last_person = actor
+        return actor
+
+    def _combine(self, matches: list[KBMatch], words: list[Token], head: Token, text: str,
+                 day: date | None) -> ResolvedActor | None:
+        head_pos = words.index(head)
+
+        def covers_head(m: KBMatch) -> bool:
+            return m.start <= head_pos < m.end
+
+        entries = [m for m in matches if m.entry is not None]
+        agents = [m for m in matches if m.agent is not None]
+        specific = [m for m in entries if m.entry.kind in _SPECIFIC_KINDS]
+        countries = [m for m in entries if m.entry.kind not in _SPECIFIC_KINDS]
+        agent = next((m for m in agents if covers_head(m)), agents[-1] if agents else None)
+        # A named actor covering the head wins; a named actor in a modifier ("Kremlin spokesman")
+        # loses to a head agent only when the agent is more specific (it never is for persons).
+        chosen = next((m for m in specific if covers_head(m)), None)
+        if chosen is None and specific and (agent is None or not covers_head(agent)):
+            chosen = specific[-1]
+        if chosen is None and specific and agent is not None:
+            chosen = specific[-1]
+        if chosen is not None:
+            role = chosen.entry.role_on(day)
+            country = role.country if role else None
+            sector = role.sector if role else None
+            if agent is not None and covers_head(agent) and chosen.entry.kind != "person":
+                sector = agent.agent.sector
+            entity = Entity(text=text, name=chosen.entry.name, country=country, sector=sector,
+                            id=chosen.entry.id)
+            return ResolvedActor(entity, head.i, chosen.entry.kind)
+        if countries:
+            m = countries[-1]
+            role = m.entry.role_on(day)
+            country = role.country if role else None
+            sector = agent.agent.sector if agent is not None else (role.sector if role else None)
+            entity_id = m.entry.id if agent is None else f"{m.entry.id}+{agent.agent.id}"
+            name = m.entry.name if agent is None else f"{m.entry.name} {agent.agent.name}"
+            return ResolvedActor(Entity(text=text, name=name, country=country, sector=sector, id=entity_id),
+                                 head.i, m.entry.kind)
+        if agent is not None and covers_head(agent):
+            entity = Entity(text=text, name=agent.agent.name, country=None, sector=agent.agent.sector,
+                            id=agent.agent.id)
+            return ResolvedActor(entity, head.i, "agent")
+        return None
+
+
+def _span_text(words: list[Token]) -> str:
+    doc = words[0].doc
+    start, end = words[0].i, words[-1].i + 1
+    span = doc[start:end]
+    text = span.text
+    for prefix in ("the ", "The ", "a ", "A ", "an ", "An "):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    return text

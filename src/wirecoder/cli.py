@@ -1,0 +1,142 @@
+"""Command line: a thin layer over the library. Diagnostics go to stderr, data to stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from . import __version__
+from .errors import WirecoderError
+from .store import DEFAULT_DB
+
+EXIT_OK, EXIT_ERROR, EXIT_TOO_MANY_REJECTED = 0, 1, 2
+
+CODE_EXAMPLES = """examples:
+  wirecoder code examples/                      # code a folder, print a table, store in ./wirecoder.duckdb
+  wirecoder code article.txt --format jsonl     # one JSON event per line on stdout
+  cat page.html | wirecoder code - --published 2016-12-02 --no-store
+"""
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a YYYY-MM-DD date") from exc
+
+
+def _rate(value: str) -> float:
+    rate = float(value)
+    if not 0 <= rate <= 1:
+        raise argparse.ArgumentTypeError("must lie between 0 and 1")
+    return rate
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wirecoder", description="Code political news into PLOVER/CAMEO events.")
+    parser.add_argument("--version", action="version", version=f"wirecoder {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    code = sub.add_parser("code", help="code articles into events", epilog=CODE_EXAMPLES,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    code.add_argument("paths", nargs="+", metavar="PATH",
+                      help=".txt, .html, .jsonl, a directory (recursive) or - for stdin")
+    code.add_argument("--format", choices=("table", "jsonl"), default=None,
+                      help="output format (default: table on a terminal, jsonl when piped)")
+    code.add_argument("--published", type=_iso_date, metavar="YYYY-MM-DD",
+                      help="publication date for inputs that carry none")
+    code.add_argument("--db", default=os.environ.get("WIRECODER_DB", DEFAULT_DB),
+                      help=f"DuckDB store to write (default: $WIRECODER_DB or ./{DEFAULT_DB})")
+    code.add_argument("--no-store", action="store_true", help="do not write to a store")
+    code.add_argument("--max-failure-rate", type=_rate, default=0.5, metavar="RATE",
+                      help="exit with status 2 when more than this share of inputs is rejected (default 0.5)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "code":
+            return cmd_code(args)
+    except WirecoderError as exc:
+        print(f"wirecoder: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("wirecoder: interrupted; stored articles are complete", file=sys.stderr)
+        return 130
+    return EXIT_ERROR
+
+
+def cmd_code(args: argparse.Namespace) -> int:
+    from .pipeline import Pipeline
+    from .readers import Rejected, iter_inputs
+    from .store import EventStore
+    from .table import format_table
+
+    fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
+    pipeline = Pipeline.default()
+    store = None if args.no_store else EventStore(args.db)
+    n_articles = n_rejected = n_events = 0
+    table_rows = []
+    inputs = iter_inputs(args.paths, published=args.published, stdin=sys.stdin.buffer)
+    articles = _accept(inputs, Rejected, store, counter := {"rejected": 0})
+    progress = _progress(sys.stderr.isatty())
+    try:
+        for article, events in pipeline.code_many(articles):
+            n_articles += 1
+            n_events += len(events)
+            if store is not None:
+                store.put(article, events)
+            for event in events:
+                if fmt == "jsonl":
+                    sys.stdout.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
+                else:
+                    table_rows.append(event)
+            progress(n_articles)
+    finally:
+        if store is not None:
+            store.close()
+    n_rejected = counter["rejected"]
+    if fmt == "table":
+        sys.stdout.write(format_table(table_rows) + "\n")
+    where = f" into {args.db}" if store is not None else ""
+    print(f"wirecoder: {n_articles} article(s) coded, {n_events} event(s){where}; {n_rejected} input(s) rejected",
+          file=sys.stderr)
+    total = n_articles + n_rejected
+    if total and n_rejected / total > args.max_failure_rate:
+        return EXIT_TOO_MANY_REJECTED
+    return EXIT_OK if total else EXIT_ERROR
+
+
+def _accept(inputs, rejected_type, store, counter):
+    """Articles from the readers; rejected inputs are reported on stderr and recorded in the store."""
+    for item in inputs:
+        if isinstance(item, rejected_type):
+            counter["rejected"] += 1
+            where = f"{item.source}:{item.line}" if item.line else item.source
+            print(f"wirecoder: [{item.code}] {where}: {item.message}", file=sys.stderr)
+            if store is not None:
+                store.reject(item.source, item.line, item.code, item.message)
+            continue
+        yield item
+
+
+def _progress(enabled: bool):
+    if not enabled:
+        return lambda n: None
+    from tqdm import tqdm
+
+    bar = tqdm(unit="article", file=sys.stderr, leave=False)
+
+    def update(n: int) -> None:
+        bar.n = n
+        bar.refresh()
+
+    return update
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,516 @@
+"""Find event mentions in one parsed sentence: trigger, CAMEO code, actor and recipient tokens, modality.
+
+Pure syntax-and-lexicon work on a spaCy parse. Resolution of tokens to entities, dates and places
+happens in `pipeline`, which calls `find_mentions` for each sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Span, Token
+
+from .actors import conjuncts
+from .lexicon import Lexicon, Trigger
+
+SUBJ_DEPS = {"nsubj", "csubj"}
+PASSIVE_SUBJ_DEPS = {"nsubjpass", "csubjpass"}
+OBJ_DEPS = {"dobj", "obj", "dative", "attr", "oprd"}
+# Prepositions that introduce the recipient of a verb event (the "whom").
+RECIPIENT_PREPS = {"with", "against", "on", "upon", "at", "to", "into", "toward", "towards"}
+# Prepositions that introduce the recipient of a noun event ("the shooting down of a Russian warplane").
+NOUN_RECIPIENT_PREPS = RECIPIENT_PREPS | {"of", "between"}
+NOUN_ACTOR_PREPS = {"by", "from"}
+CONTROL_CLASSES = {"intent", "propose", "refuse", "demand", "appeal", "threaten", "deny"}
+HYPOTHETICAL_AUX = {"could", "might", "may", "would", "should", "can"}
+FUTURE_AUX = {"will", "shall", "'ll"}
+NEGATORS = {"not", "n't", "never", "no", "neither", "nor", "without"}
+REPORTED_ADVERBS = {"reportedly", "allegedly", "purportedly", "apparently", "supposedly"}
+
+# Complement code -> code of the control verb's event (CAMEO "express intent to ...", "reject ...").
+INTENT_CODES = {
+    "03": "030", "04": "036", "045": "039", "046": "036", "05": "032", "057": "030", "06": "031",
+    "061": "0311", "062": "0312", "063": "0313", "064": "0314", "07": "033", "071": "0331",
+    "072": "0332", "073": "0333", "074": "0334", "075": "033", "08": "035", "081": "0351",
+    "0841": "0353", "085": "0354", "086": "0355", "0863": "0355", "087": "0356", "0871": "0356",
+    "0874": "0356",
+}
+REFUSE_CODES = {
+    "03": "120", "04": "125", "045": "126", "046": "125", "05": "120", "06": "121", "061": "1211",
+    "062": "1212", "063": "1213", "064": "1214", "07": "122", "071": "1221", "072": "1222",
+    "073": "1223", "074": "1224", "08": "124", "0841": "1243", "085": "1244", "086": "1245",
+    "0863": "1245", "087": "1246", "0871": "1246", "0874": "1246",
+}
+DEMAND_CODES = {
+    "04": "106", "045": "108", "046": "106", "06": "101", "061": "1011", "062": "1012",
+    "063": "1013", "064": "1014", "07": "103", "071": "1031", "072": "1032", "073": "1033",
+    "074": "1034", "08": "105", "081": "1051", "0841": "1053", "085": "1054", "086": "1055",
+    "0863": "1055", "087": "1056", "0871": "1056", "0874": "1056",
+}
+THREATEN_CODES = {
+    "16": "131", "161": "1313", "162": "1311", "163": "1312", "164": "134", "165": "135",
+    "166": "136", "17": "130", "172": "132", "173": "137", "175": "137", "18": "138", "19": "138",
+    "20": "138",
+}
+DEFAULT_CONTROL_CODES = {"demand": "100", "appeal": "020", "threaten": "130", "refuse": "120"}
+
+
+@dataclass
+class Mention:
+    """One event found in a sentence. Token indices refer to the whole document."""
+
+    trigger: int
+    trigger_end: int  # exclusive, covers a particle ("shoot down")
+    cameo: str
+    rule: Trigger
+    actor_heads: list[int] = field(default_factory=list)
+    recipient_heads: list[int] = field(default_factory=list)
+    factuality: str = "asserted"
+    speech_head: int | None = None  # a verb of saying that carries the event
+    confidence: float = 0.5
+    clause_tokens: tuple[int, ...] = ()  # the trigger and its arguments: where its date/place may sit
+
+
+def _pos(tok: Token) -> str | None:
+    if tok.pos_ in ("VERB", "AUX"):
+        return "VERB"
+    if tok.pos_ in ("NOUN", "PROPN"):
+        return "NOUN"
+    return None
+
+
+def _lemma(tok: Token) -> str:
+    return tok.lemma_.lower()
+
+
+def _particle(tok: Token) -> Token | None:
+    for child in tok.children:
+        if child.dep_ in ("prt", "advmod", "prep") and child.i == tok.i + 1:
+            return child
+    return None
+
+
+def _object(tok: Token) -> Token | None:
+    for child in tok.children:
+        if child.dep_ in OBJ_DEPS:
+            return child
+    # "shooting down of a Russian warplane", "release of prisoners"
+    if _pos(tok) == "NOUN":
+        for child in tok.children:
+            if child.dep_ == "prep" and child.lower_ in ("of", "for"):
+                pobj = _pobj(child)
+                if pobj is not None:
+                    return pobj
+    return None
+
+
+def _pobj(prep: Token) -> Token | None:
+    for child in prep.children:
+        if child.dep_ in ("pobj", "pcomp"):
+            return child
+    return None
+
+
+def _modifier_lemmas(tok: Token) -> set[str]:
+    mods = {_lemma(c) for c in tok.children if c.dep_ in ("amod", "compound", "nmod", "npadvmod")}
+    if tok.dep_ in OBJ_DEPS or tok.dep_ == "nsubjpass":
+        mods.add(_lemma(tok.head))
+    if tok.dep_ == "pobj" and tok.head.dep_ == "prep":
+        mods.add(_lemma(tok.head.head))
+    return mods
+
+
+def _conditions_hold(row: Trigger, tok: Token) -> bool:
+    for key, values in row.conditions:
+        if key == "obj":
+            obj = _object(tok)
+            words = set()
+            if obj is not None:
+                words = {_lemma(obj)} | {_lemma(c) for c in obj.children if c.dep_ in ("compound", "amod")}
+            if not words & values:
+                return False
+        elif key == "mod":
+            if not _modifier_lemmas(tok) & values:
+                return False
+        elif key == "prep":
+            if not any(c.dep_ in ("prep", "agent") and c.lower_ in values for c in tok.children):
+                return False
+        elif key == "subj":
+            subj = next((c for c in tok.children if c.dep_ in SUBJ_DEPS), None)
+            if subj is None or _lemma(subj) not in values:
+                return False
+    return True
+
+
+def _matching_rows(tok: Token, lexicon: Lexicon) -> list[Trigger]:
+    pos = _pos(tok)
+    if pos is None:
+        return []
+    rows = list(lexicon.rows(_lemma(tok), pos))
+    if pos == "NOUN" and tok.tag_ in ("NNS", "NNPS") and not rows:
+        rows = list(lexicon.rows(tok.lower_, pos))
+    particle = _particle(tok)
+    out = []
+    for row in rows:
+        if row.particle is not None and (particle is None or particle.lower_ != row.particle):
+            continue
+        out.append(row)
+    # Rows with a particle are more specific: try them first.
+    out.sort(key=lambda r: r.particle is None)
+    return out
+
+
+def _subject(tok: Token) -> tuple[Token | None, bool]:
+    """(subject, passive) of a verb, following conj/xcomp chains for shared subjects."""
+    seen = 0
+    cur = tok
+    while cur is not None and seen < 6:
+        seen += 1
+        for child in cur.children:
+            if child.dep_ in SUBJ_DEPS:
+                return child, False
+            if child.dep_ in PASSIVE_SUBJ_DEPS:
+                return child, True
+        if cur.dep_ in ("conj", "xcomp", "advcl") and cur.head is not cur:
+            if cur.dep_ == "xcomp":
+                # object control: "urged Russia to withdraw" -> Russia
+                obj = next((c for c in cur.head.children if c.dep_ in ("dobj", "obj")), None)
+                if obj is not None and _pos(obj) == "NOUN" and obj.i < cur.i:
+                    return obj, False
+            cur = cur.head
+            continue
+        if cur.dep_ == "acl" and cur.tag_ == "VBN":
+            return None, True
+        if cur.dep_ == "acl" and cur.tag_ == "VBG":
+            return cur.head, False  # "the militias shelling them"
+        if cur.dep_ == "acl" and cur.tag_ == "VB":
+            # "Ankara's determination to attack": the possessor acts
+            poss = next((c for c in cur.head.children if c.dep_ == "poss"), None)
+            return poss, False
+        break
+    return None, False
+
+
+def _antecedent(tok: Token) -> Token:
+    """A relative pronoun stands for the noun its clause modifies ("the YPG, which the US funded")."""
+    if tok.tag_ in ("WDT", "WP") or (tok.lower_ == "that" and tok.dep_ in ("nsubj", "dobj")):
+        clause = tok.head
+        while clause.dep_ not in ("relcl", "ROOT") and clause.head is not clause:
+            clause = clause.head
+        if clause.dep_ == "relcl":
+            return clause.head
+    return tok
+
+
+RECIPROCAL_LEMMAS = {"meet", "talk", "negotiate", "clash", "fight", "cooperate", "consult", "discuss",
+                     "confer", "agree", "battle"}
+
+
+def _agent_of(tok: Token) -> Token | None:
+    for child in tok.children:
+        if child.dep_ == "agent" or (child.dep_ == "prep" and child.lower_ == "by"):
+            return _pobj(child)
+    return None
+
+
+def _prep_objects(tok: Token, preps: set[str]) -> list[Token]:
+    out = []
+    for child in tok.children:
+        if child.dep_ == "prep" and child.lower_ in preps:
+            pobj = _pobj(child)
+            if pobj is not None:
+                out.append(pobj)
+    return out
+
+
+def _verb_arguments(tok: Token) -> tuple[list[int], list[int]]:
+    subj, passive = _subject(tok)
+    agent = _agent_of(tok)
+    actors: list[int] = []
+    recipients: list[int] = []
+    if passive:
+        if agent is not None:
+            actors.append(agent.i)
+        if subj is not None:
+            recipients.append(subj.i)
+        if tok.dep_ == "acl" and _pos(tok.head) == "NOUN":
+            recipients.append(tok.head.i)
+    else:
+        if subj is not None:
+            actors.append(subj.i)
+        obj = next((c for c in tok.children if c.dep_ in ("dobj", "obj", "dative")), None)
+        if obj is not None:
+            recipients.append(obj.i)
+        else:
+            recipients.extend(p.i for p in _prep_objects(tok, RECIPIENT_PREPS))
+    return actors, recipients
+
+
+def _noun_arguments(tok: Token, light_subject: Token | None) -> tuple[list[int], list[int]]:
+    actors: list[int] = []
+    recipients: list[int] = []
+    for child in tok.children:
+        if child.dep_ == "poss":
+            actors.append(child.i)
+    actors.extend(p.i for p in _prep_objects(tok, NOUN_ACTOR_PREPS))
+    between = _prep_objects(tok, {"between"})
+    if between:
+        heads = [between[0]] + [c for c in between[0].children if c.dep_ == "conj"]
+        actors.append(heads[0].i)
+        recipients.extend(h.i for h in heads[1:])
+    recipients.extend(p.i for p in _prep_objects(tok, NOUN_RECIPIENT_PREPS - {"between"}))
+    if not actors:
+        # "Turkish ambush", "Russian offensive": a name or demonym modifying the event noun
+        actors.extend(c.i for c in tok.children if c.dep_ in ("amod", "compound", "nmod")
+                      and c.pos_ in ("PROPN", "ADJ") and c.ent_type_ in ("NORP", "GPE", "ORG", "PERSON"))
+    if not actors and light_subject is not None:
+        actors.append(light_subject.i)
+    return actors, recipients
+
+
+def _negated(tok: Token) -> bool:
+    for child in tok.children:
+        if child.dep_ == "neg" or (child.dep_ == "det" and child.lower_ == "no"):
+            return True
+        if child.dep_ in ("aux", "auxpass") and any(g.dep_ == "neg" for g in child.children):
+            return True
+    return False
+
+
+def _modality(tok: Token) -> str | None:
+    """Modality from auxiliaries and 'if' clauses on the trigger or the verb above a noun trigger."""
+    verb = tok
+    if _pos(tok) == "NOUN" and tok.dep_ in OBJ_DEPS | {"nsubjpass"}:
+        verb = tok.head
+    for cur in (tok, verb):
+        for child in cur.children:
+            low = child.lower_
+            if child.dep_ in ("aux", "auxpass"):
+                if low in FUTURE_AUX:
+                    return "intended"
+                if low in HYPOTHETICAL_AUX:
+                    return "hypothetical"
+            if child.dep_ == "mark" and low in ("if", "unless"):
+                return "hypothetical"
+    return None
+
+
+def _complement(tok: Token, lexicon: Lexicon) -> Token | None:
+    """The event a control verb governs: "declined to provide", "proposed opening", "called for talks"."""
+    for child in tok.children:
+        if child.dep_ in ("xcomp", "ccomp") and _matching_rows(child, lexicon):
+            return child
+    for child in tok.children:
+        if child.dep_ in ("dobj", "obj") and _matching_rows(child, lexicon):
+            return child
+    for child in tok.children:
+        if child.dep_ == "prep" and child.lower_ in ("for", "to", "on"):
+            pobj = _pobj(child)
+            if pobj is not None and _matching_rows(pobj, lexicon):
+                return pobj
+    # "proposed opening up four corridors": xcomp on a conj, or a complement clause one level down
+    for child in tok.children:
+        if child.dep_ in ("xcomp", "ccomp"):
+            for grand in child.children:
+                if grand.dep_ in ("xcomp", "conj") and _matching_rows(grand, lexicon):
+                    return grand
+    return None
+
+
+def _derived_code(kind: str, inner: str) -> tuple[str, str]:
+    """(code, factuality) for a control verb over an inner event code."""
+    table = {"intent": INTENT_CODES, "propose": INTENT_CODES, "refuse": REFUSE_CODES,
+             "demand": DEMAND_CODES, "appeal": DEMAND_CODES, "threaten": THREATEN_CODES}.get(kind)
+    factuality = {"intent": "intended", "propose": "proposed", "deny": "negated"}.get(kind, "asserted")
+    if table is None:
+        return inner, factuality
+    for length in (4, 3, 2):
+        key = inner[:length]
+        if key in table:
+            code = table[key]
+            if kind == "appeal":
+                code = "02" + code[2:]
+            return code, factuality
+    if kind in ("intent", "propose"):
+        return inner, factuality  # "plan to attack": keep the act, marked intended
+    code = DEFAULT_CONTROL_CODES[kind]
+    return code, "asserted"
+
+
+def _depth(tok: Token) -> int:
+    depth = 0
+    while tok.head is not tok and depth < 50:
+        tok = tok.head
+        depth += 1
+    return depth
+
+
+def _clause_tokens(tok: Token) -> tuple[int, ...]:
+    """Trigger subtree plus, for nouns under a verb, the verb's direct modifiers (dates, places)."""
+    idx = {t.i for t in tok.subtree}
+    anchor = tok
+    while anchor.dep_ in OBJ_DEPS | {"pobj", "prep", "nsubjpass", "xcomp", "conj"} and anchor.head is not anchor:
+        anchor = anchor.head
+        if _pos(anchor) == "VERB" and anchor.dep_ not in ("xcomp", "conj"):
+            break
+    if anchor is not tok:
+        for child in anchor.children:
+            if child.dep_ in ("npadvmod", "prep", "advmod", "tmod", "obl") and child.i not in idx:
+                idx.update(t.i for t in child.subtree)
+    return tuple(sorted(idx))
+
+
+@dataclass
+class _Sentence:
+    """Working state while coding one sentence."""
+
+    lexicon: Lexicon
+    consumed: set[int] = field(default_factory=set)
+    light_subjects: dict[int, Token] = field(default_factory=dict)
+
+    def rows(self, tok: Token) -> list[Trigger]:
+        return _matching_rows(tok, self.lexicon)
+
+
+def find_mentions(sent: Span, lexicon: Lexicon) -> list[Mention]:
+    """All event mentions in a sentence, each trigger used once."""
+    state = _Sentence(lexicon)
+    mentions: list[Mention] = []
+    # Heads first, so control and light verbs claim their complements before these are seen alone.
+    for tok in sorted(sent, key=_depth):
+        if tok.i in state.consumed:
+            continue
+        rows = state.rows(tok)
+        if not rows:
+            continue
+        mention = _code_token(tok, rows, state)
+        if mention is not None:
+            mentions.append(mention)
+    mentions.sort(key=lambda m: m.trigger)
+    return mentions
+
+
+def _takes_default(tok: Token) -> bool:
+    """A demand/appeal/refusal verb with no event complement still codes when it has an object."""
+    if any(c.dep_ == "ccomp" and any(g.tag_ in ("WRB", "WP", "WDT") for g in c.children) for c in tok.children):
+        return False  # "asked why ...": a question, not an appeal
+    has_object = any(c.dep_ in ("dobj", "obj", "dative") or (c.dep_ == "prep" and c.lower_ in ("for", "from"))
+                     for c in tok.children)
+    if tok.dep_ == "acl" and tok.tag_ == "VBN":
+        return _agent_of(tok) is not None  # "the clarification demanded by Moscow"
+    return has_object and tok.dep_ != "amod"
+
+
+def _code_token(tok: Token, rows: list[Trigger], state: _Sentence) -> Mention | None:
+    control = [r for r in rows if r.kind in CONTROL_CLASSES]
+    if control and tok.pos_ != "AUX":
+        comp = _complement(tok, state.lexicon)
+        if comp is not None:
+            inner = _code_token(comp, state.rows(comp), state)
+            if inner is not None and inner.rule.kind == "event":
+                state.consumed.add(comp.i)
+                return _wrap(tok, control[0], inner, state)
+        row = control[0]
+        if row.kind in DEFAULT_CONTROL_CODES and _takes_default(tok):
+            return _event(tok, row, DEFAULT_CONTROL_CODES[row.kind], state)
+    light = [r for r in rows if r.kind == "light"]
+    if light:
+        obj = next((c for c in tok.children if c.dep_ in ("dobj", "obj", "pobj")), None)
+        if obj is None:
+            obj = next(iter(_prep_objects(tok, {"into", "in"})), None)
+        if obj is not None and state.rows(obj):
+            subj, _ = _subject(tok)
+            if subj is not None:
+                state.light_subjects[obj.i] = subj
+    events = [r for r in rows if r.kind == "event" and _conditions_hold(r, tok)]
+    if not events:
+        return None
+    if _pos(tok) == "VERB" and tok.dep_ == "amod":
+        return None  # "US-backed", "the besieged zone": a description, not an event
+    if _pos(tok) == "NOUN" and tok.dep_ in ("dobj", "dative") and _lemma(tok.head) in SPEECH_LEMMAS:
+        return None  # "told a meeting of village chiefs": an audience, not an event
+    return _event(tok, events[0], events[0].cameo, state)
+
+
+SPEECH_LEMMAS = {"tell", "say", "address", "inform", "brief"}
+
+
+def _event_actor(tok: Token, state: _Sentence) -> Token:
+    """For an event noun as object ("denounced the offensive by the Syrian government"), its actor."""
+    if _pos(tok) == "NOUN" and any(r.kind == "event" for r in state.rows(tok)):
+        actors, _ = _noun_arguments(tok, None)
+        if actors:
+            return tok.doc[actors[0]]
+    return tok
+
+
+def _expand(heads: list[int], doc) -> list[int]:
+    out: list[int] = []
+    for i in heads:
+        for tok in conjuncts(doc[i]):
+            if tok.i not in out:
+                out.append(tok.i)
+    return out
+
+
+def _event(tok: Token, row: Trigger, cameo: str, state: _Sentence) -> Mention:
+    doc = tok.doc
+    end = tok.i + 1
+    particle = _particle(tok)
+    if row.particle and particle is not None:
+        end = particle.i + 1
+    if _pos(tok) == "VERB":
+        actors, recipients = _verb_arguments(tok)
+        obj = _object(tok)
+        if obj is not None:
+            state.consumed.add(obj.i)  # "signed an agreement": one event, not two
+    else:
+        actors, recipients = _noun_arguments(tok, state.light_subjects.get(tok.i))
+        if particle is not None and not recipients:
+            recipients = [p.i for p in _prep_objects(particle, {"of"})]
+        if not actors and tok.dep_ == "conj" and _pos(tok.head) == "NOUN":
+            actors, more = _noun_arguments(tok.head, state.light_subjects.get(tok.head.i))
+            recipients = recipients or more
+    actors = [_antecedent(doc[i]).i for i in actors]
+    recipients = [_event_actor(_antecedent(doc[i]), state).i for i in recipients]
+    recipients = [r for r in recipients if r not in actors]
+    if (_lemma(tok) in RECIPROCAL_LEMMAS or cameo[:2] == "04") and actors and not recipients:
+        # "Lavrov and his counterpart Cavusoglu met": first conjunct acts, the others receive
+        recipients = _expand(actors, doc)[1:]
+        actors = actors[:1]
+    else:
+        actors = _expand(actors, doc)
+    recipients = [r for r in _expand(recipients, doc) if r not in actors]
+    factuality = "negated" if _negated(tok) else (_modality(tok) or "asserted")
+    if tok.dep_ == "acl" and tok.tag_ == "VB" and factuality == "asserted":
+        factuality = "intended"  # "Ankara's determination to attack"
+    return Mention(
+        trigger=tok.i, trigger_end=end, cameo=cameo, rule=row, actor_heads=actors,
+        recipient_heads=recipients, factuality=factuality, confidence=row.confidence,
+        clause_tokens=_clause_tokens(tok),
+    )
+
+
+def _wrap(tok: Token, row: Trigger, inner: Mention, state: _Sentence) -> Mention:
+    code, factuality = _derived_code(row.kind, inner.cameo)
+    if _negated(tok):
+        factuality = "negated"
+    actors, recipients = _verb_arguments(tok)
+    actors = _expand([_antecedent(tok.doc[i]).i for i in actors], tok.doc)
+    if row.kind in ("appeal", "demand"):
+        # "urged Russia to withdraw": the one urged is the recipient
+        recipients = _expand(recipients, tok.doc) or inner.actor_heads
+        recipients = [r for r in recipients if r not in actors] or inner.recipient_heads
+    else:
+        recipients = inner.recipient_heads or _expand(recipients, tok.doc)
+    modality = _modality(tok)
+    if modality and factuality == "asserted":
+        factuality = modality
+    clause = tuple(sorted(set(inner.clause_tokens) | set(_clause_tokens(tok))))
+    return Mention(
+        trigger=tok.i, trigger_end=max(tok.i + 1, inner.trigger_end), cameo=code, rule=row,
+        actor_heads=actors or inner.actor_heads,
+        recipient_heads=recipients, factuality=factuality,
+        confidence=round(row.confidence * inner.confidence, 3) if row.kind != "refuse" else row.confidence,
+        clause_tokens=clause,
+    )

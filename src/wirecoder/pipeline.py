@@ -1,0 +1,276 @@
+"""The coding pipeline: Article -> parse -> mentions -> resolved, dated, geocoded events -> merged events."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+
+from spacy.tokens import Doc, Span
+
+from . import __version__
+from .actors import ActorResolver
+from .attribution import event_attribution
+from .coder import Mention, find_mentions
+from .dates import find_dates, resolve
+from .gazetteer import Gazetteer, default_gazetteer
+from .kb import KnowledgeBase, default_kb
+from .lexicon import Lexicon, load_lexicon
+from .nlp import load_nlp
+from .ontology import goldstein, plover_for, quad_class_of
+from .schema import Article, DateMention, Entity, Event, Place
+
+CODER_NAME = f"wirecoder-rules/{__version__}"
+# Events below this confidence are dropped; calibrated on the seed article and the conformance suites.
+MIN_CONFIDENCE = 0.3
+LOCATION_PREPS = {"in", "at", "near", "outside", "inside", "around", "across", "from"}
+# Characters replaced by spaces before parsing (same length, so offsets hold): markdown emphasis.
+_PARSE_BLANKS = re.compile(r"[*_]{1,2}")
+# A paragraph break inside a sentence (wrapped text): the line before ends without final punctuation.
+_BROKEN_BREAK = re.compile(r"(?<=[A-Za-z,;])\n\s*\n(?=[A-Za-z])")
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    mention: Mention
+    sent: Span
+    actor: tuple[Entity, ...]
+    recipient: tuple[Entity, ...]
+    date: DateMention | None
+    location: Place | None
+
+
+def parse_text(article: Article) -> tuple[str, int]:
+    """The body text prepared for the parser (same length as the original) and its offset."""
+    start, end = article.body_span
+    body = article.text[start:end]
+    body = _PARSE_BLANKS.sub(lambda m: " " * len(m.group()), body)
+    body = _BROKEN_BREAK.sub(lambda m: " " * len(m.group()), body)
+    return body, start
+
+
+class Pipeline:
+    """Codes articles into events. Holds the parser and the knowledge, loaded once."""
+
+    def __init__(self, nlp, kb: KnowledgeBase, gazetteer: Gazetteer, lexicon: Lexicon) -> None:
+        self.nlp = nlp
+        self.kb = kb
+        self.gazetteer = gazetteer
+        self.lexicon = lexicon
+
+    @classmethod
+    def default(cls) -> Pipeline:
+        return cls(load_nlp(), default_kb(), default_gazetteer(), load_lexicon())
+
+    def code(self, article: Article) -> list[Event]:
+        text, offset = parse_text(article)
+        return self.code_parsed(article, self.nlp(text), offset)
+
+    def code_many(self, articles: Iterable[Article], *, batch_size: int = 16,
+                  n_process: int = 1) -> Iterator[tuple[Article, list[Event]]]:
+        def prepared():
+            for article in articles:
+                text, offset = parse_text(article)
+                yield text, (article, offset)
+
+        for doc, (article, offset) in self.nlp.pipe(prepared(), as_tuples=True, batch_size=batch_size,
+                                                    n_process=n_process):
+            yield article, self.code_parsed(article, doc, offset)
+
+    def code_parsed(self, article: Article, doc: Doc, offset: int) -> list[Event]:
+        resolver = ActorResolver(self.kb)
+        resolved: list[_Resolved] = []
+        for sent in doc.sents:
+            dates = _sentence_dates(sent, article.published, offset)
+            for mention in find_mentions(sent, self.lexicon):
+                item = self._resolve(mention, sent, dates, article, resolver)
+                if item is not None:
+                    resolved.append(item)
+        events = [self._event(article, item, offset) for item in resolved]
+        events = [e for e in events if e.confidence >= MIN_CONFIDENCE]
+        return merge_mentions(events)
+
+    def _resolve(self, mention: Mention, sent: Span, dates: list[tuple[DateMention, Span]],
+                 article: Article, resolver: ActorResolver) -> _Resolved | None:
+        when = _pick_date(mention, dates, article.published)
+        day = when.date if when else article.published
+        doc = sent.doc
+        actor = _entities(resolver, [doc[i] for i in mention.actor_heads], day)
+        recipient = _entities(resolver, [doc[i] for i in mention.recipient_heads], day)
+        recipient = tuple(e for e in recipient if e not in actor)
+        if not actor and not recipient:
+            return None
+        location = self._location(mention, sent, actor + recipient)
+        return _Resolved(mention, sent, actor, recipient, when, location)
+
+    def _location(self, mention: Mention, sent: Span, entities: tuple[Entity, ...]) -> Place | None:
+        doc = sent.doc
+        clause = set(mention.clause_tokens)
+        hints = [e.country for e in entities if e.country and len(e.country) == 3]
+        for i in mention.clause_tokens:
+            tok = doc[i]
+            if tok.dep_ != "prep" or tok.lower_ not in LOCATION_PREPS:
+                continue
+            names = [t for t in tok.subtree if t.ent_type_ in ("GPE", "LOC", "FAC") and t.i in clause]
+            if not names:
+                continue
+            place = self._place_from(names, hints)
+            if place is not None:
+                return place
+        return None
+
+    def _place_from(self, tokens, hints: list[str]) -> Place | None:
+        # group consecutive entity tokens into names; the last, most specific name wins
+        groups: list[list] = []
+        for t in tokens:
+            if groups and t.i == groups[-1][-1].i + 1 and t.ent_iob_ != "B":
+                groups[-1].append(t)
+            else:
+                groups.append([t])
+        names = [g[0].doc[g[0].i:g[-1].i + 1].text for g in groups]
+        country_hint = None
+        for name in names:
+            iso = self.gazetteer.country_of(name)
+            if iso:
+                country_hint = iso
+        for name in reversed(names):
+            if self.gazetteer.country_of(name) and len(names) > 1:
+                continue
+            for hint in [country_hint, *hints, None]:
+                place = self.gazetteer.lookup(name, country=hint)
+                if place is not None and (hint is None or place.country == hint):
+                    return place
+        return None
+
+    def _event(self, article: Article, item: _Resolved, offset: int) -> Event:
+        m, sent = item.mention, item.sent
+        doc = sent.doc
+        trigger = doc[m.trigger]
+        mapping = plover_for(m.cameo)
+        event_type = mapping.event_type if mapping else "CONSULT"
+        attribution, reported = event_attribution(trigger, sent)
+        factuality = m.factuality
+        if factuality == "asserted" and reported:
+            factuality = "reported"
+        when = item.date
+        if when is not None and factuality == "intended" and when.text:
+            future = resolve(when.text, article.published, direction="future")
+            if future is not None:
+                when = replace(future, start=when.start, end=when.end)
+        span_start = offset + doc[m.trigger].idx
+        last = doc[m.trigger_end - 1]
+        span_end = offset + last.idx + len(last.text)
+        event_text = article.text[span_start:span_end]
+        confidence = m.confidence * (1.0 if item.actor else 0.7) * (1.0 if item.recipient else 0.85)
+        key = f"{article.doc_id}|{span_start}|{span_end}|{m.cameo}"
+        return Event(
+            doc_id=article.doc_id,
+            event_id=hashlib.sha1(key.encode("utf-8")).hexdigest()[:20],
+            event_type=event_type,
+            mode=mapping.mode if mapping else None,
+            context=mapping.context if mapping else (),
+            cameo=m.cameo,
+            quad_class=quad_class_of(m.cameo),
+            goldstein=goldstein(m.cameo),
+            actor=item.actor,
+            recipient=item.recipient,
+            date=when.date.isoformat() if when else (article.published.isoformat() if article.published else None),
+            date_precision=when.precision if when else ("day" if article.published else None),
+            date_text=when.text if when else None,
+            location=item.location,
+            attribution=attribution,
+            factuality=factuality,
+            sentence=article.text[offset + sent.start_char: offset + sent.end_char].strip(),
+            span=(span_start, span_end),
+            event_text=event_text,
+            confidence=round(confidence, 3),
+            coder=f"{CODER_NAME} {m.rule.rule_id}",
+        )
+
+
+def _entities(resolver: ActorResolver, heads, day: date | None) -> tuple[Entity, ...]:
+    out: list[Entity] = []
+    for head in heads:
+        actor = resolver.resolve(head, day)
+        if actor is not None and actor.entity not in out:
+            out.append(actor.entity)
+    return tuple(out)
+
+
+def _sentence_dates(sent: Span, published: date | None, offset: int) -> list[tuple[DateMention, Span]]:
+    out = []
+    for mention in find_dates(sent.text, published, offset=0):
+        span = sent.doc.char_span(sent.start_char + mention.start, sent.start_char + mention.end,
+                                  alignment_mode="expand")
+        if span is not None:
+            shifted = replace(mention, start=offset + span.start_char, end=offset + span.end_char)
+            out.append((shifted, span))
+    return out
+
+
+def _pick_date(mention: Mention, dates: list[tuple[DateMention, Span]],
+               published: date | None) -> DateMention | None:
+    if not dates:
+        return None
+    clause = set(mention.clause_tokens)
+    inside = [(d, s) for d, s in dates if any(t.i in clause for t in s)]
+    if inside:
+        return min(inside, key=lambda ds: abs(ds[1].start - mention.trigger))[0]
+    # a date on the main clause ("On Thursday, X did Y") covers the sentence's events
+    root = dates[0][1].sent.root
+    for d, s in dates:
+        if s.root.head.i == root.i and s.root.dep_ in ("npadvmod", "prep", "pobj", "advmod", "tmod"):
+            return d
+    return None
+
+
+def _compatible(a: tuple[Entity, ...], b: tuple[Entity, ...]) -> bool:
+    ca = {e.country for e in a if e.country}
+    cb = {e.country for e in b if e.country}
+    return not ca or not cb or bool(ca & cb)
+
+
+def _same_event(a: Event, b: Event) -> bool:
+    if a.event_type != b.event_type or a.factuality == "negated" or b.factuality == "negated":
+        return False
+    if a.date_text and b.date_text and a.date != b.date:
+        return False
+    if a.location and b.location and a.location.geonameid != b.location.geonameid:
+        return False
+    direct = _compatible(a.actor, b.actor) and _compatible(a.recipient, b.recipient)
+    crossed = _compatible(a.actor, b.recipient) and _compatible(a.recipient, b.actor)
+    return direct or (a.event_type in ("CONSULT", "COOPERATE", "ASSAULT") and crossed)
+
+
+def _absorb(keep: Event, other: Event) -> Event:
+    """Fill what `keep` lacks from another mention of the same event."""
+    reports = keep.extra.get("mentions", [keep.span]) + [other.span]
+    better_date = keep.date_text is None and other.date_text is not None
+    return replace(
+        keep,
+        actor=keep.actor or other.actor,
+        recipient=keep.recipient or other.recipient,
+        date=other.date if better_date else keep.date,
+        date_precision=other.date_precision if better_date else keep.date_precision,
+        date_text=other.date_text if better_date else keep.date_text,
+        location=keep.location or other.location,
+        attribution=keep.attribution or other.attribution,
+        factuality="reported" if (keep.factuality == "asserted" and other.attribution) else keep.factuality,
+        confidence=max(keep.confidence, other.confidence),
+        extra={**keep.extra, "mentions": reports},
+    )
+
+
+def merge_mentions(events: list[Event]) -> list[Event]:
+    """One event per real event in an article: later mentions of the same event fold into the first."""
+    merged: list[Event] = []
+    for event in events:
+        for idx, kept in enumerate(merged):
+            if _same_event(kept, event):
+                merged[idx] = _absorb(kept, event)
+                break
+        else:
+            merged.append(event)
+    return merged

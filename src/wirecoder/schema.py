@@ -1,0 +1,115 @@
+"""Typed records that cross stage boundaries: Article, Entity, Place, Attribution, Event.
+
+The JSON form of `Event` is the public contract (docs/event-record.md,
+wirecoder/data/event.schema.json).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+PLOVER_TYPES = (
+    "AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "REQUEST",
+    "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT",
+)
+FACTUALITY = ("asserted", "reported", "intended", "proposed", "hypothetical", "negated")
+DATE_PRECISION = ("day", "week", "month", "year")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One input document. `text` is the full text; offsets everywhere index into it.
+
+    `body_start`/`body_end` bound the part worth coding (title, byline and footer
+    boilerplate lie outside it).
+    """
+
+    doc_id: str
+    text: str
+    title: str | None = None
+    author: str | None = None
+    published: date | None = None
+    url: str | None = None
+    outlet: str | None = None
+    source_path: str | None = None
+    body_start: int = 0
+    body_end: int | None = None
+
+    @property
+    def body_span(self) -> tuple[int, int]:
+        end = len(self.text) if self.body_end is None else self.body_end
+        return self.body_start, end
+
+
+@dataclass(frozen=True)
+class Entity:
+    text: str
+    name: str
+    country: str | None
+    sector: str | None
+    id: str | None
+
+
+@dataclass(frozen=True)
+class Place:
+    text: str
+    name: str
+    country: str | None
+    admin1: str | None
+    lat: float | None
+    lon: float | None
+    geonameid: int | None
+
+
+@dataclass(frozen=True)
+class Attribution:
+    source: str
+    kind: str  # media | official | anonymous | person | organization | other
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A resolved date phrase; `start`/`end` are character offsets in the text it came from."""
+
+    start: int
+    end: int
+    text: str
+    date: date
+    precision: str
+
+
+@dataclass(frozen=True)
+class Event:
+    doc_id: str
+    event_id: str
+    event_type: str
+    mode: str | None
+    context: tuple[str, ...]
+    cameo: str | None
+    quad_class: int
+    goldstein: float
+    actor: tuple[Entity, ...]
+    recipient: tuple[Entity, ...]
+    date: str | None
+    date_precision: str | None
+    date_text: str | None
+    location: Place | None
+    attribution: Attribution | None
+    factuality: str
+    sentence: str
+    span: tuple[int, int]
+    event_text: str
+    confidence: float
+    coder: str
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict:
+        """The JSON contract: field names exactly as documented, lists not tuples."""
+        out = asdict(self)
+        out.pop("extra")
+        out["context"] = list(self.context)
+        out["actor"] = [asdict(e) for e in self.actor]
+        out["recipient"] = [asdict(e) for e in self.recipient]
+        out["span"] = list(self.span)
+        return out
