@@ -52,7 +52,7 @@ def np_tokens(tok: Token) -> list[Token]:
 
 
 _OF_HEADS = {"government", "president", "army", "minister", "ministry", "leader", "forces", "force", "troops",
-             "member", "group", "people", "prime", "king", "parliament", "people", "chief", "head",
+             "member", "group", "people", "prime", "king", "parliament", "chief", "head",
              "spokesman", "spokeswoman", "city", "capital", "republic", "kingdom", "state", "foreign",
              "office", "department", "court", "police"}
 
@@ -69,7 +69,9 @@ class ActorResolver:
             return self.last_person
         if tok.pos_ == "PRON":
             return None
-        words = np_tokens(tok)
+        words = _without_dependent_modifiers(np_tokens(tok))
+        if not words:
+            return None
         matches = self.kb.match([w.text for w in words], [w.lemma_ for w in words])
         if not matches:
             return None
@@ -98,6 +100,9 @@ class ActorResolver:
             chosen = specific[-1]
         if chosen is None and specific and agent is not None:
             chosen = specific[-1]
+        head_matched = any(covers_head(m) for m in matches)
+        if chosen is not None and not head_matched and _inside_possessive(words, chosen):
+            return None  # "Washington's Kurdish proxies" are not Washington
         if chosen is not None:
             role = chosen.entry.role_on(day)
             country = role.country if role else None
@@ -121,6 +126,33 @@ class ActorResolver:
                             id=agent.agent.id)
             return ResolvedActor(entity, head.i, "agent")
         return None
+
+
+# "US-backed militias", "Al Qaeda-linked groups": the named party is not the actor itself.
+DEPENDENCY_PARTICIPLES = {"backed", "funded", "sponsored", "linked", "armed", "trained", "allied", "supported",
+                          "inspired", "aligned", "affiliated", "held", "controlled", "occupied", "run",
+                          "dominated", "brokered", "mediated", "influenced"}
+
+
+def _without_dependent_modifiers(words: list[Token]) -> list[Token]:
+    out = list(words)
+    for idx, tok in enumerate(words):
+        if tok.text == "-" and idx + 1 < len(words) and words[idx + 1].lower_ in DEPENDENCY_PARTICIPLES:
+            out = [w for w in out if w.i > words[idx + 1].i or w.i < _modifier_start(words, idx)]
+    return out
+
+
+def _modifier_start(words: list[Token], hyphen_idx: int) -> int:
+    """Index (doc) of the first token of the name before a hyphen ("Al Qaeda" in "Al Qaeda-linked")."""
+    start = hyphen_idx - 1
+    while start > 0 and words[start - 1].pos_ == "PROPN" and words[start - 1].i == words[start].i - 1:
+        start -= 1
+    return words[max(start, 0)].i
+
+
+def _inside_possessive(words: list[Token], match: KBMatch) -> bool:
+    return all(any(a.dep_ == "poss" for a in [words[k], *words[k].ancestors] if a in words)
+               for k in range(match.start, match.end))
 
 
 def _span_text(words: list[Token]) -> str:

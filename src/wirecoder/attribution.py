@@ -8,6 +8,7 @@ from importlib import resources
 from spacy.tokens import Span, Token
 
 from .actors import np_tokens
+from .coder import subject_of
 from .schema import Attribution
 
 SPEECH_LEMMAS = {"say", "tell", "report", "announce", "state", "add", "claim", "note", "confirm", "declare",
@@ -32,8 +33,11 @@ def _source_text(tok: Token) -> str:
     words = np_tokens(tok)
     # keep an apposition or compound title ("Kremlin spokesman Dmitry Peskov")
     start, end = words[0].i, words[-1].i + 1
-    text = tok.doc[start:end].text.strip(" ,")
-    return text.replace("*", "")
+    text = " ".join(tok.doc[start:end].text.replace("*", " ").split()).strip(" ,")
+    for article in ("the ", "The "):
+        if text.startswith(article) and text[4:5].isupper():
+            text = text[4:]
+    return text
 
 
 def classify_source(text: str) -> str:
@@ -60,14 +64,19 @@ def make_attribution(tok: Token) -> Attribution:
 
 def speech_source(verb: Token) -> Token | None:
     """The subject of a speech verb, or the agent of a passive one ("first reported by the FT")."""
-    for child in verb.children:
-        if child.dep_ in ("nsubj", "csubj"):
-            return child
+    subj, passive = subject_of(verb)
+    if subj is not None and not passive:
+        return subj
     for child in verb.children:
         if child.dep_ == "agent" or (child.dep_ == "prep" and child.lower_ == "by"):
             for g in child.children:
                 if g.dep_ == "pobj":
                     return g
+    if verb.dep_ == "acl" and verb.head.dep_ in ("dobj", "obj"):
+        # "Erdogan issued a statement declaring that ...": the maker of the statement speaks
+        subj, passive = subject_of(verb.head.head)
+        if subj is not None and not passive:
+            return subj
     return None
 
 

@@ -69,6 +69,8 @@ class Mention:
     speech_head: int | None = None  # a verb of saying that carries the event
     confidence: float = 0.5
     clause_tokens: tuple[int, ...] = ()  # the trigger and its arguments: where its date/place may sit
+    main_clause: bool = True  # not inside a relative or adverbial clause: sentence-level dates apply
+    anaphoric: bool = False   # "the talks": a definite noun that may refer back to an earlier event
 
 
 def _pos(tok: Token) -> str | None:
@@ -160,7 +162,7 @@ def _matching_rows(tok: Token, lexicon: Lexicon) -> list[Trigger]:
     return out
 
 
-def _subject(tok: Token) -> tuple[Token | None, bool]:
+def subject_of(tok: Token) -> tuple[Token | None, bool]:
     """(subject, passive) of a verb, following conj/xcomp chains for shared subjects."""
     seen = 0
     cur = tok
@@ -224,8 +226,10 @@ def _prep_objects(tok: Token, preps: set[str]) -> list[Token]:
 
 
 def _verb_arguments(tok: Token) -> tuple[list[int], list[int]]:
-    subj, passive = _subject(tok)
+    subj, passive = subject_of(tok)
     agent = _agent_of(tok)
+    if agent is None and passive and tok.dep_ == "conj":
+        agent = _agent_of(tok.head)  # "caused by a Turkish ambush and shooting down of ..."
     actors: list[int] = []
     recipients: list[int] = []
     if passive:
@@ -238,11 +242,16 @@ def _verb_arguments(tok: Token) -> tuple[list[int], list[int]]:
     else:
         if subj is not None:
             actors.append(subj.i)
-        obj = next((c for c in tok.children if c.dep_ in ("dobj", "obj", "dative")), None)
-        if obj is not None:
-            recipients.append(obj.i)
-        else:
-            recipients.extend(p.i for p in _prep_objects(tok, RECIPIENT_PREPS))
+        recipients.extend(c.i for c in tok.children if c.dep_ in ("dobj", "obj", "dative"))
+        recipients.extend(p.i for p in _prep_objects(tok, RECIPIENT_PREPS))
+    particle = _particle(tok)
+    if particle is not None:
+        recipients.extend(p.i for p in _prep_objects(particle, {"of"}))  # "shooting down of a warplane"
+    if passive and tok.dep_ == "acl" and tok.head.dep_ in ("dobj", "obj"):
+        # "Erdogan offered the clarification demanded by Moscow": Erdogan is asked
+        giver, _ = subject_of(tok.head.head)
+        if giver is not None:
+            recipients.append(giver.i)
     return actors, recipients
 
 
@@ -345,9 +354,22 @@ def _depth(tok: Token) -> int:
     return depth
 
 
+NESTED_CLAUSE_DEPS = {"relcl", "ccomp", "advcl", "acl", "parataxis", "csubj"}
+
+
+def _own_tokens(tok: Token) -> set[int]:
+    """The trigger's subtree without nested clauses and verb conjuncts (they carry their own dates)."""
+    out = {tok.i}
+    for child in tok.children:
+        if child.dep_ in NESTED_CLAUSE_DEPS or (child.dep_ == "conj" and _pos(child) == "VERB"):
+            continue
+        out.update(_own_tokens(child))
+    return out
+
+
 def _clause_tokens(tok: Token) -> tuple[int, ...]:
     """Trigger subtree plus, for nouns under a verb, the verb's direct modifiers (dates, places)."""
-    idx = {t.i for t in tok.subtree}
+    idx = _own_tokens(tok)
     anchor = tok
     while anchor.dep_ in OBJ_DEPS | {"pobj", "prep", "nsubjpass", "xcomp", "conj"} and anchor.head is not anchor:
         anchor = anchor.head
@@ -356,7 +378,7 @@ def _clause_tokens(tok: Token) -> tuple[int, ...]:
     if anchor is not tok:
         for child in anchor.children:
             if child.dep_ in ("npadvmod", "prep", "advmod", "tmod", "obl") and child.i not in idx:
-                idx.update(t.i for t in child.subtree)
+                idx.update(_own_tokens(child))
     return tuple(sorted(idx))
 
 
@@ -419,7 +441,7 @@ def _code_token(tok: Token, rows: list[Trigger], state: _Sentence) -> Mention | 
         if obj is None:
             obj = next(iter(_prep_objects(tok, {"into", "in"})), None)
         if obj is not None and state.rows(obj):
-            subj, _ = _subject(tok)
+            subj, _ = subject_of(tok)
             if subj is not None:
                 state.light_subjects[obj.i] = subj
     events = [r for r in rows if r.kind == "event" and _conditions_hold(r, tok)]
@@ -471,24 +493,37 @@ def _event(tok: Token, row: Trigger, cameo: str, state: _Sentence) -> Mention:
         if not actors and tok.dep_ == "conj" and _pos(tok.head) == "NOUN":
             actors, more = _noun_arguments(tok.head, state.light_subjects.get(tok.head.i))
             recipients = recipients or more
-    actors = [_antecedent(doc[i]).i for i in actors]
+    actors = [_event_actor(_antecedent(doc[i]), state).i for i in actors]
     recipients = [_event_actor(_antecedent(doc[i]), state).i for i in recipients]
-    recipients = [r for r in recipients if r not in actors]
-    if (_lemma(tok) in RECIPROCAL_LEMMAS or cameo[:2] == "04") and actors and not recipients:
-        # "Lavrov and his counterpart Cavusoglu met": first conjunct acts, the others receive
-        recipients = _expand(actors, doc)[1:]
-        actors = actors[:1]
-    else:
-        actors = _expand(actors, doc)
+    actors = _expand(actors, doc)
     recipients = [r for r in _expand(recipients, doc) if r not in actors]
+    if (_lemma(tok) in RECIPROCAL_LEMMAS or cameo[:2] == "04") and len(actors) > 1 and not recipients:
+        # "Lavrov and his counterpart Cavusoglu met": the first conjunct acts, the others receive
+        actors, recipients = actors[:1], actors[1:]
     factuality = "negated" if _negated(tok) else (_modality(tok) or "asserted")
     if tok.dep_ == "acl" and tok.tag_ == "VB" and factuality == "asserted":
         factuality = "intended"  # "Ankara's determination to attack"
+    anaphoric = _pos(tok) == "NOUN" and any(
+        c.dep_ in ("det", "poss") and c.lower_ in DEFINITE for c in tok.children)
     return Mention(
         trigger=tok.i, trigger_end=end, cameo=cameo, rule=row, actor_heads=actors,
         recipient_heads=recipients, factuality=factuality, confidence=row.confidence,
-        clause_tokens=_clause_tokens(tok),
+        clause_tokens=_clause_tokens(tok), main_clause=_in_main_clause(tok), anaphoric=anaphoric,
     )
+
+
+DEFINITE = {"the", "these", "this", "those", "that", "such", "its", "their"}
+
+
+def _in_main_clause(tok: Token) -> bool:
+    """True when no relative, adverbial or adnominal clause lies between the trigger and the root."""
+    steps = 0
+    while tok.head is not tok and steps < 30:
+        if tok.dep_ in ("relcl", "acl", "advcl"):
+            return False
+        tok = tok.head
+        steps += 1
+    return True
 
 
 def _wrap(tok: Token, row: Trigger, inner: Mention, state: _Sentence) -> Mention:
@@ -512,5 +547,5 @@ def _wrap(tok: Token, row: Trigger, inner: Mention, state: _Sentence) -> Mention
         actor_heads=actors or inner.actor_heads,
         recipient_heads=recipients, factuality=factuality,
         confidence=round(row.confidence * inner.confidence, 3) if row.kind != "refuse" else row.confidence,
-        clause_tokens=clause,
+        clause_tokens=clause, main_clause=_in_main_clause(tok),
     )

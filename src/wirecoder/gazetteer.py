@@ -47,10 +47,10 @@ ALIAS_COLUMNS = ("kind", "alias", "name", "country", "lat", "lon", "geonameid")
 # Latin letters without a Unicode decomposition, then punctuation: apostrophes, ayn/hamza marks
 # and periods are dropped ("Sana'a" == "Sanaa", "U.S." == "US"); hyphens, dashes and other
 # ASCII punctuation separate words ("Deir ez-Zor" == "Deir ez Zor").
+# The table is applied to lowercased text.
 _FOLD_TABLE = str.maketrans({
-    "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae",
-    "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D",
-    "ħ": "h", "Ħ": "H",
+    "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "ı": "i", "þ": "th", "ð": "d",
+    "ħ": "h",
     **{c: None for c in "'’‘`´ʼʻʿʾ′ˈ."},
     **{c: " " for c in "-‐‑‒–—―−_/"},
     **{c: " " for c in '!"#$%&()*+,:;<=>?@[\\]^{|}~'},
@@ -83,13 +83,12 @@ def fold_place(text: str) -> str:
     Keeps directional words and suffixes ("Mexico City" stays "mexico city"). Non-Latin
     letters are kept as they are, so they never collide with a Latin key.
     """
-    s = text.translate(_FOLD_TABLE)
+    s = text.lower().translate(_FOLD_TABLE)
     if not s.isascii():
-        s = _COMBINING.sub("", unicodedata.normalize("NFKD", s)).translate(_FOLD_TABLE)
+        s = _COMBINING.sub("", unicodedata.normalize("NFKD", s)).lower().translate(_FOLD_TABLE)
         s = _OTHER_PUNCT.sub(" ", s)
-    s = s.lower()
     words = s.split()
-    if len(words) > 1 and words[0] == "the":
+    while len(words) > 1 and words[0] == "the":
         words = words[1:]
     if not ARTICLES.isdisjoint(words):
         for i in range(len(words) - 1):
@@ -167,8 +166,8 @@ def read_alias_file(path: str | Path, *, known_countries: frozenset[str] | None 
         cells = [c.strip() for c in line.split("\t")]
         if not header_seen:
             if tuple(cells) != ALIAS_COLUMNS:
-                raise DataFileError(f"header must be {' '.join(ALIAS_COLUMNS)!r} (tab-separated), got {cells!r}",
-                                    source=src, line=n)
+                raise DataFileError(f"header must be {' '.join(ALIAS_COLUMNS)!r}, got {cells!r}",
+                                    source=src, line=n, hint="columns are tab-separated")
             header_seen = True
             continue
         rows.append(_parse_alias_row(cells, src, n, known_countries))
@@ -267,9 +266,12 @@ class Gazetteer:
             entries.append(_Entry(city["name"], iso2to3.get(cc), city["admin1code"] or None,
                                   float(city["latitude"]), float(city["longitude"]),
                                   int(city["geonameid"]), RANK_PLACE, int(city["population"] or 0)))
-            admin1_pop[(cc, city["admin1code"])] = admin1_pop.get((cc, city["admin1code"]), 0) + entries[i].population
+            a1 = (cc, city["admin1code"])
+            admin1_pop[a1] = admin1_pop.get(a1, 0) + entries[i].population
             keys = {fold_place(city["name"])}
             keys.update(fold_place(a) for a in city["alternatenames"] if _indexable_alternate(a))
+            # News often drops the article: "Qamishli" for Al Qamishli, "Hudaydah" for Al Hudaydah.
+            keys.update([k[3:] for k in keys if k.startswith("al ")])
             for key in keys:
                 add_key(key, i)
             ck = capital_key.get(cc)
@@ -433,7 +435,8 @@ def _resolve_alias_target(entries: list[_Entry], index: dict[str, list[int]], ro
             best = i
     if best is None:
         where = f" in {row.country}" if row.country else ""
-        raise DataFileError(f"alias target {row.name!r}{where} is not in the gazetteer", source=src, line=row.line,
+        raise DataFileError(f"alias target {row.name!r}{where} is not in the gazetteer",
+                            source=src, line=row.line,
                             hint="use the canonical GeoNames name, or kind 'place' with coordinates")
     return best
 

@@ -20,10 +20,7 @@ from .errors import DataFileError
 
 ENTITY_KINDS = ("country", "capital", "metonym", "person", "organization", "group", "demonym")
 # CAMEO role (sector) codes; other triples in a code (MUS, CHR, UNO...) are refinements, not sectors.
-SECTORS = frozenset("""
-GOV MIL REB OPP PTY COP JUD BUS MED CVL REL EDU LAB AGR IGO NGO ELI LEG SPY UAF INS CRM DEV ENV HLH HRI
-REF MOD RAD SEP
-""".split())
+SECTORS = frozenset(["GOV", "MIL", "REB", "OPP", "PTY", "COP", "JUD", "BUS", "MED", "CVL", "REL", "EDU", "LAB", "AGR", "IGO", "NGO", "ELI", "LEG", "SPY", "UAF", "INS", "CRM", "DEV", "ENV", "HLH", "HRI", "REF", "MOD", "RAD", "SEP"])
 # Leading triples that are not countries; the sector they imply when the code names none.
 NON_STATE_PREFIXES = {"IGO": "IGO", "NGO": "NGO", "MNC": "BUS", "IMG": "REB", "INT": None}
 PACKAGED = ("actors.jsonl", "actors_curated.jsonl", "agents.jsonl")

@@ -25,7 +25,7 @@ from .schema import Article, DateMention, Entity, Event, Place
 CODER_NAME = f"wirecoder-rules/{__version__}"
 # Events below this confidence are dropped; calibrated on the seed article and the conformance suites.
 MIN_CONFIDENCE = 0.3
-LOCATION_PREPS = {"in", "at", "near", "outside", "inside", "around", "across", "from"}
+LOCATION_PREPS = {"in", "at", "near", "outside", "inside", "around", "across"}
 # Characters replaced by spaces before parsing (same length, so offsets hold): markdown emphasis.
 _PARSE_BLANKS = re.compile(r"[*_]{1,2}")
 # A paragraph break inside a sentence (wrapped text): the line before ends without final punctuation.
@@ -90,7 +90,7 @@ class Pipeline:
                     resolved.append(item)
         events = [self._event(article, item, offset) for item in resolved]
         events = [e for e in events if e.confidence >= MIN_CONFIDENCE]
-        return merge_mentions(events)
+        return [e for e in merge_mentions(events) if _has_country(e)]
 
     def _resolve(self, mention: Mention, sent: Span, dates: list[tuple[DateMention, Span]],
                  article: Article, resolver: ActorResolver) -> _Resolved | None:
@@ -100,8 +100,6 @@ class Pipeline:
         actor = _entities(resolver, [doc[i] for i in mention.actor_heads], day)
         recipient = _entities(resolver, [doc[i] for i in mention.recipient_heads], day)
         recipient = tuple(e for e in recipient if e not in actor)
-        if not actor and not recipient:
-            return None
         location = self._location(mention, sent, actor + recipient)
         return _Resolved(mention, sent, actor, recipient, when, location)
 
@@ -187,6 +185,7 @@ class Pipeline:
             event_text=event_text,
             confidence=round(confidence, 3),
             coder=f"{CODER_NAME} {m.rule.rule_id}",
+            extra={"anaphoric": m.anaphoric},
         )
 
 
@@ -197,6 +196,11 @@ def _entities(resolver: ActorResolver, heads, day: date | None) -> tuple[Entity,
         if actor is not None and actor.entity not in out:
             out.append(actor.entity)
     return tuple(out)
+
+
+def _has_country(event: Event) -> bool:
+    """Dyadic event data needs at least one participant placed in a country or organisation."""
+    return any(e.country for e in event.actor + event.recipient)
 
 
 def _sentence_dates(sent: Span, published: date | None, offset: int) -> list[tuple[DateMention, Span]]:
@@ -218,6 +222,8 @@ def _pick_date(mention: Mention, dates: list[tuple[DateMention, Span]],
     inside = [(d, s) for d, s in dates if any(t.i in clause for t in s)]
     if inside:
         return min(inside, key=lambda ds: abs(ds[1].start - mention.trigger))[0]
+    if not mention.main_clause:
+        return None
     # a date on the main clause ("On Thursday, X did Y") covers the sentence's events
     root = dates[0][1].sent.root
     for d, s in dates:
@@ -226,22 +232,40 @@ def _pick_date(mention: Mention, dates: list[tuple[DateMention, Span]],
     return None
 
 
+def _keys(entities: tuple[Entity, ...]) -> set[str]:
+    return {e.country or e.id or e.name for e in entities}
+
+
 def _compatible(a: tuple[Entity, ...], b: tuple[Entity, ...]) -> bool:
-    ca = {e.country for e in a if e.country}
-    cb = {e.country for e in b if e.country}
-    return not ca or not cb or bool(ca & cb)
+    ka, kb = _keys(a), _keys(b)
+    return not ka or not kb or bool(ka & kb)
+
+
+def _lemma_of(event: Event) -> str:
+    return event.event_text.lower().split()[0] if event.event_text else ""
 
 
 def _same_event(a: Event, b: Event) -> bool:
-    if a.event_type != b.event_type or a.factuality == "negated" or b.factuality == "negated":
+    """Two mentions in one article describe the same event (see docs/event-record.md, "Merging")."""
+    if a.event_type != b.event_type or a.cameo[:2] != b.cameo[:2]:
+        return False
+    modal = {"intended", "proposed", "hypothetical", "negated"}
+    if (a.factuality in modal or b.factuality in modal) and a.factuality != b.factuality:
         return False
     if a.date_text and b.date_text and a.date != b.date:
         return False
     if a.location and b.location and a.location.geonameid != b.location.geonameid:
         return False
+    bare_a, bare_b = not (a.actor or a.recipient), not (b.actor or b.recipient)
+    if bare_a or bare_b:
+        # "the talks" with no participants refers back to talks already named
+        anaphor = b if bare_b else a
+        return anaphor.extra.get("anaphoric", False) and _lemma_of(a) == _lemma_of(b)
+    if _lemma_of(a) != _lemma_of(b) and (a.cameo[:3] != b.cameo[:3] or not (_keys(a.actor) & _keys(b.actor))):
+        return False  # different words for the event: same code and the same actors
     direct = _compatible(a.actor, b.actor) and _compatible(a.recipient, b.recipient)
-    crossed = _compatible(a.actor, b.recipient) and _compatible(a.recipient, b.actor)
-    return direct or (a.event_type in ("CONSULT", "COOPERATE", "ASSAULT") and crossed)
+    shared = bool((_keys(a.actor) | _keys(a.recipient)) & (_keys(b.actor) | _keys(b.recipient)))
+    return direct and shared
 
 
 def _absorb(keep: Event, other: Event) -> Event:

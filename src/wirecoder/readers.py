@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import BinaryIO, TextIO
 
-from .dates import parse_absolute_date
+from .dates import find_dates, parse_absolute_date
 from .errors import InputError
 from .schema import Article
 
@@ -126,6 +126,7 @@ _WEEKDAY_OR_LABEL = re.compile(
     r"^(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|published|updated|posted|on|dated|[\W_])*$",
     re.IGNORECASE)
 _URL_ONLY = re.compile(r"^(?:<?(?:https?://|www\.)\S+>?|[\w-]+(?:\.[\w-]+)+/\S*)$", re.IGNORECASE)
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.,]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _FOOTER_MARKER = re.compile(
     r"^(?:to contact (?:the )?wsws|copyright\b|©|\(c\)\s*\d{4}|all rights reserved|"
     r"follow us\b|read more\b|subscribe\b|sign up\b|share this\b|related( articles| stories)?:|"
@@ -158,18 +159,20 @@ def _lines_of(text: str) -> list[_Line]:
 
 
 def _dateline(s: str) -> date | None:
-    """The date if the whole line is a date (optionally with a weekday or "Published")."""
+    """The date if the whole line is one day-precision date (optionally with a weekday or a
+    label such as "Published"): "2 December 2016", "Friday, December 2, 2016", "2016-12-02"."""
     if not s or len(s) > 60:
         return None
     found = parse_absolute_date(s)
-    if found is None:
+    if found is None or found[1] != "day":
         return None
-    when, matched = found
-    idx = s.find(matched) if matched else -1
-    if idx < 0:
+    if _ISO_DATE.match(s):
+        return found[0]
+    mentions = find_dates(s, None)
+    if len(mentions) != 1 or mentions[0].precision != "day":
         return None
-    rest = s[:idx] + " " + s[idx + len(matched):]
-    return when if _WEEKDAY_OR_LABEL.match(rest.strip()) else None
+    rest = s[:mentions[0].start] + " " + s[mentions[0].end:]
+    return mentions[0].date if _WEEKDAY_OR_LABEL.match(rest.strip()) else None
 
 
 def _byline(s: str) -> tuple[str, bool] | None:
@@ -295,10 +298,8 @@ def read_text(text: str, *, doc_id: str | None = None, source: str | None = None
 # --- HTML -------------------------------------------------------------------------------------
 
 def _meta_date(value: str | None) -> date | None:
-    if not value:
-        return None
-    found = parse_absolute_date(value)
-    return found[0] if found else None
+    found = parse_absolute_date(value) if value else None
+    return found[0] if found and found[1] == "day" else None
 
 
 def read_html(html: str, *, doc_id: str | None = None, source: str | None = None,
@@ -366,8 +367,8 @@ def _encoding_error(exc: UnicodeDecodeError, data: bytes, base: int, encoding: s
     guess = "windows-1252" if encoding == "utf-8" else encoding
     name = source if source != STDIN_NAME else "FILE"
     return _error("W103", f"not valid {encoding.upper()}: {where}", source=source, line=line,
-                  hint=f"convert it first, e.g. iconv -f {guess} -t utf-8 {name} > out.txt "
-                       "(use the file's real encoding)")
+                  hint=f"convert it first, e.g. iconv -f {guess} -t utf-8 {name} > out.txt; "
+                       "put the file's real encoding after -f")
 
 
 def _decode(data: bytes, source: str) -> str:
@@ -445,21 +446,12 @@ def _optional_str(record: dict, key: str, source: str, line: int) -> str | None:
     return value.strip() or None
 
 
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.,]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
-
-
 def _record_date(value: str, source: str, line: int) -> date:
-    m = _ISO_DATE.match(value.strip())
-    if m:
-        try:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            pass
-    found = parse_absolute_date(value)
-    if found is None or found[1].strip() != value.strip():
+    when = _dateline(value.strip())
+    if when is None:
         raise _error("W106", f"field 'published' is not a date: {value[:40]!r}", source=source,
                      line=line, hint="use YYYY-MM-DD or an ISO 8601 timestamp")
-    return found[0]
+    return when
 
 
 def _record(raw: bytes, line: int, offset: int, source: str, published: date | None) -> Article:
