@@ -17,7 +17,6 @@ from wirecoder.readers import (
     MAX_FILE_BYTES,
     MAX_JSONL_LINE_BYTES,
     MAX_TEXT_CHARS,
-    Article,
     Rejected,
     _read_jsonl,
     doc_id_for,
@@ -25,6 +24,7 @@ from wirecoder.readers import (
     read_html,
     read_text,
 )
+from wirecoder.schema import Article
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 
@@ -226,8 +226,9 @@ def test_broken_jsonl_names_each_line():
     got = [(r.line, r.code) for r in iter_inputs([path])]
     assert got == [(1, "W105"), (2, "W105"), (3, "W106"), (4, "W101"), (5, "W105"), (6, "W106"),
                    (7, "W103")]
-    for rej in iter_inputs([path]):
-        assert f"{path}:{rej.line}:" in rej.message
+    rejected = list(iter_inputs([path]))
+    assert all(f"{path}:{rej.line}:" in rej.message for rej in rejected)
+    assert "a JSON array where an object was expected" in rejected[1].message
 
 
 def test_deeply_nested_json_line_is_rejected():
@@ -382,9 +383,13 @@ def test_directory_recursion_sorted_and_filtered(tmp_path):
     ("<html><body><nav>Home</nav></body></html>", lambda out: out[0].code == "W107"),
     ('{"id": "x"}', lambda out: (out[0].code, out[0].line) == ("W106", 1)),
 ])
-@pytest.mark.parametrize("binary", [True, False])
-def test_stdin_autodetect(data, check, binary):
-    stream = io.BytesIO(data.encode()) if binary else io.StringIO(data)
+@pytest.mark.parametrize("make_stream", [
+    lambda d: io.BytesIO(d.encode()),
+    lambda d: io.StringIO(d),
+    lambda d: io.TextIOWrapper(io.BytesIO(d.encode()), encoding="utf-8"),  # like sys.stdin
+], ids=["bytes", "str", "wrapper"])
+def test_stdin_autodetect(data, check, make_stream):
+    stream = make_stream(data)
     out = list(iter_inputs(["-"], stdin=stream))
     assert out and check(out), out
 

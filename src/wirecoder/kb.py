@@ -127,9 +127,9 @@ def parse_code(code: str) -> tuple[str | None, str | None] | None:
     triples = [code[i:i + 3] for i in range(0, len(code), 3)]
     if triples[0] in SECTORS and triples[0] not in NON_STATE_PREFIXES:
         return None, triples[0]
-    sector = next((t for t in triples[1:] if t in SECTORS), None)
-    if sector is None and triples[0] in NON_STATE_PREFIXES:
-        sector = NON_STATE_PREFIXES[triples[0]]
+    if NON_STATE_PREFIXES.get(triples[0]) in ("IGO", "NGO", "BUS"):
+        return triples[0], NON_STATE_PREFIXES[triples[0]]
+    sector = next((t for t in triples[1:] if t in SECTORS), NON_STATE_PREFIXES.get(triples[0]))
     return triples[0], sector
 
 

@@ -100,7 +100,11 @@ class Pipeline:
         actor = _entities(resolver, [doc[i] for i in mention.actor_heads], day)
         recipient = _entities(resolver, [doc[i] for i in mention.recipient_heads], day)
         recipient = tuple(e for e in recipient if e not in actor)
+        if mention.reciprocal and len(actor) > 1 and not recipient:
+            actor, recipient = actor[:1], actor[1:]  # "Lavrov and his counterpart Cavusoglu met"
         location = self._location(mention, sent, actor + recipient)
+        if location is not None and location.country:
+            actor, recipient = _localize(actor, location.country), _localize(recipient, location.country)
         return _Resolved(mention, sent, actor, recipient, when, location)
 
     def _location(self, mention: Mention, sent: Span, entities: tuple[Entity, ...]) -> Place | None:
@@ -196,6 +200,17 @@ def _entities(resolver: ActorResolver, heads, day: date | None) -> tuple[Entity,
         if actor is not None and actor.entity not in out:
             out.append(actor.entity)
     return tuple(out)
+
+
+# Sectors whose members act inside their own country: "police in Nairobi" are Kenyan police.
+DOMESTIC_SECTORS = {"GOV", "MIL", "COP", "REB", "OPP", "CVL", "JUD", "LEG", "PTY", "BUS", "MED", "EDU", "LAB",
+                    "REL", "AGR", "ELI", "CRM", "INS", "SPY", "UAF", "HLH", "REF", "MOD", "RAD"}
+
+
+def _localize(entities: tuple[Entity, ...], country: str) -> tuple[Entity, ...]:
+    """Give country-less domestic actors the country where the event happened."""
+    return tuple(replace(e, country=country) if e.country is None and e.sector in DOMESTIC_SECTORS else e
+                 for e in entities)
 
 
 def _has_country(event: Event) -> bool:

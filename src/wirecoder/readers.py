@@ -454,6 +454,10 @@ def _record_date(value: str, source: str, line: int) -> date:
     return when
 
 
+_JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean",
+               type(None): "null"}
+
+
 def _record(raw: bytes, line: int, offset: int, source: str, published: date | None) -> Article:
     base = 3 if line == 1 and raw.startswith(_BOM_UTF8) else 0
     try:
@@ -468,7 +472,8 @@ def _record(raw: bytes, line: int, offset: int, source: str, published: date | N
         raise _error("W105", f"not valid JSON ({detail})", source=source, line=line,
                      hint="each line must be one JSON object") from exc
     if not isinstance(record, dict):
-        raise _error("W105", f"a JSON {type(record).__name__} where an object was expected",
+        raise _error("W105", f"a JSON {_JSON_TYPES.get(type(record), 'value')} where an object "
+                     "was expected",
                      source=source, line=line, hint='each line must look like {"id": ..., "text": ...}')
     text = record.get("text")
     if text is None:
