@@ -63,6 +63,7 @@ class ActorResolver:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.last_person: ResolvedActor | None = None
+        self.country_entries = _country_entries(kb)
 
     def resolve(self, tok: Token, day: date | None) -> ResolvedActor | None:
         if tok.lower_ in PRONOUNS_PERSON:
@@ -88,13 +89,21 @@ class ActorResolver:
         def covers_head(m: KBMatch) -> bool:
             return m.start <= head_pos < m.end
 
-        entries = [m for m in matches if m.entry is not None]
+        # a one-word name that the parser reads as a common noun ("Youth groups") is not that name
+        entries = [m for m in matches if m.entry is not None and not (
+            m.end - m.start == 1 and m.entry.kind in ("group", "person", "organization")
+            and words[m.start].pos_ != "PROPN" and not words[m.start].is_upper)]
         agents = [m for m in matches if m.agent is not None]
         specific = [m for m in entries if m.entry.kind in _SPECIFIC_KINDS]
         countries = [m for m in entries if m.entry.kind not in _SPECIFIC_KINDS]
         agent = next((m for m in agents if covers_head(m)), agents[-1] if agents else None)
         # A named actor covering the head wins; a named actor in a modifier ("Kremlin spokesman")
         # loses to a head agent only when the agent is more specific (it never is for persons).
+        if agent is not None and covers_head(agent):
+            # "Nairobi police", "Kremlin spokesman": a place-like name before an agent gives the country
+            specific = [m for m in specific if m.entry.kind not in ("capital",)] or specific
+            if all(m.entry.kind == "capital" for m in specific):
+                countries, specific = countries + specific, []
         chosen = next((m for m in specific if covers_head(m)), None)
         if chosen is None and specific and (agent is None or not covers_head(agent)):
             chosen = specific[-1]
@@ -117,8 +126,11 @@ class ActorResolver:
             role = m.entry.role_on(day)
             country = role.country if role else None
             sector = agent.agent.sector if agent is not None else (role.sector if role else None)
-            entity_id = m.entry.id if agent is None else f"{m.entry.id}+{agent.agent.id}"
-            name = m.entry.name if agent is None else f"{m.entry.name} {agent.agent.name}"
+            base = self.country_entries.get(country, m.entry) if m.entry.kind != "country" else m.entry
+            if agent is not None and covers_head(agent) and m.entry.kind == "capital":
+                base = self.country_entries.get(country, m.entry)
+            entity_id = base.id if agent is None else f"{base.id}+{agent.agent.id}"
+            name = base.name if agent is None else f"{base.name} {agent.agent.name}"
             return ResolvedActor(Entity(text=text, name=name, country=country, sector=sector, id=entity_id),
                                  head.i, m.entry.kind)
         if agent is not None and covers_head(agent):
@@ -126,6 +138,15 @@ class ActorResolver:
                             id=agent.agent.id)
             return ResolvedActor(entity, head.i, "agent")
         return None
+
+
+def _country_entries(kb: KnowledgeBase) -> dict[str, object]:
+    """ISO3 -> the KB entry of the country itself (demonyms and capitals are named after it)."""
+    out: dict[str, object] = {}
+    for entry in kb.entries():
+        if entry.kind == "country" and entry.roles and entry.roles[0].country not in out:
+            out[entry.roles[0].country] = entry
+    return out
 
 
 # "US-backed militias", "Al Qaeda-linked groups": the named party is not the actor itself.

@@ -327,7 +327,7 @@ def _complement(tok: Token, lexicon: Lexicon) -> Token | None:
                 return pobj
     # "proposed opening up four corridors": xcomp on a conj, or a complement clause one level down
     for child in tok.children:
-        if child.dep_ in ("xcomp", "ccomp"):
+        if child.dep_ == "xcomp":
             for grand in child.children:
                 if grand.dep_ in ("xcomp", "conj") and _matching_rows(grand, lexicon):
                     return grand
@@ -509,6 +509,8 @@ def _event(tok: Token, row: Trigger, cameo: str, state: _Sentence) -> Mention:
         obj = _object(tok)
         if obj is not None:
             state.consumed.add(obj.i)  # "signed an agreement": one event, not two
+            if any(key == "obj" for key, _ in row.conditions):
+                recipients = [r for r in recipients if r != obj.i]  # "sent troops": a theme, not a party
     else:
         actors, recipients = _noun_arguments(tok, state.light_subjects.get(tok.i))
         if particle is not None and not recipients:

@@ -28,6 +28,8 @@ MIN_CONFIDENCE = 0.3
 LOCATION_PREPS = {"in", "at", "near", "outside", "inside", "around", "across"}
 # Characters replaced by spaces before parsing (same length, so offsets hold): markdown emphasis.
 _PARSE_BLANKS = re.compile(r"[*_]{1,2}")
+# A wire dateline opening a paragraph: "NAIROBI —", "DOHA, Qatar (AP) --", "BEIRUT, Dec 2 (Reuters) -".
+_DATELINE = re.compile(r"(?m)^[ \t]*[A-Z][A-Z .'’-]{2,40}(?:,[^\n—–]{1,40}?)?(?:\s*\([^)\n]{1,30}\))?\s*(?:—|–|--|-)\s")
 # A paragraph break inside a sentence (wrapped text): the line before ends without final punctuation.
 _BROKEN_BREAK = re.compile(r"(?<=[A-Za-z,;])\n\s*\n(?=[A-Za-z])")
 
@@ -48,6 +50,7 @@ def parse_text(article: Article) -> tuple[str, int]:
     body = article.text[start:end]
     body = _PARSE_BLANKS.sub(lambda m: " " * len(m.group()), body)
     body = _BROKEN_BREAK.sub(lambda m: " " * len(m.group()), body)
+    body = _DATELINE.sub(lambda m: " " * len(m.group()), body)
     return body, start
 
 

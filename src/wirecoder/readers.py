@@ -183,14 +183,20 @@ def _byline(s: str) -> tuple[str, bool] | None:
     if m:
         author = m.group(1).strip(" ,;:-–—")
         return (author, True) if author and author[0].isalpha() else None
+    # several authors: "Leila Haddad and Tom Whitcombe", "A, B and C"
+    names = [n for n in re.split(r",\s*|\s+and\s+|\s*&\s*", s) if n]
+    if not names or len(names) > 4:
+        return None
+    return (s, False) if all(_is_name(n) for n in names) else None
+
+
+def _is_name(s: str) -> bool:
     words = s.split()
     if not 2 <= len(words) <= 4:
-        return None
+        return False
     if not (_NAME_WORD.match(words[0]) and _NAME_WORD.match(words[-1])):
-        return None
-    if all(_NAME_WORD.match(w) or w.lower() in _NAME_PARTICLES for w in words):
-        return s, False
-    return None
+        return False
+    return all(_NAME_WORD.match(w) or w.lower() in _NAME_PARTICLES for w in words)
 
 
 def _title_candidate(s: str) -> bool:
