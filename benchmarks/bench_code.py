@@ -187,8 +187,14 @@ def _machine() -> dict:
                 break
     except OSError:
         pass
+    import wirecoder
+
+    git = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parent, check=False)
     return {"python": platform.python_version(), "platform": platform.platform(), "cpu": cpu,
-            "cpus": os.cpu_count(), "spacy": spacy.__version__, "thinc": thinc.__version__}
+            "cpus": os.cpu_count(), "spacy": spacy.__version__, "thinc": thinc.__version__,
+            "wirecoder": wirecoder.__version__,
+            "git": git.stdout.strip() if git.returncode == 0 else None}
 
 
 def summarise(results: dict[str, dict]) -> dict:
@@ -270,10 +276,14 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(modes) - set(MODES))
     if unknown:
         parser.error(f"unknown mode(s) {unknown}; choose from {MODES}")
-    results: dict[str, dict] = {}
-    for mode in modes:
-        print(f"running {mode} x{args.repeat} ...", file=sys.stderr, flush=True)
-        results[mode] = _median_run([_spawn(mode, args) for _ in range(args.repeat)])
+    # Rounds interleave the modes (parse, full, blis, noblis, parse, ...) so that drift in the
+    # machine's speed during a run affects every mode alike.
+    runs: dict[str, list[dict]] = {mode: [] for mode in modes}
+    for round_no in range(1, args.repeat + 1):
+        for mode in modes:
+            print(f"round {round_no}/{args.repeat}: {mode} ...", file=sys.stderr, flush=True)
+            runs[mode].append(_spawn(mode, args))
+    results = {mode: _median_run(mode_runs) for mode, mode_runs in runs.items()}
     report = {
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "machine": _machine(),

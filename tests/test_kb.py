@@ -93,7 +93,8 @@ def test_every_country_has_a_demonym(kb):
 
 @pytest.mark.parametrize(("words", "lemmas", "expected"), [
     ("Turkish troops shelled YPG positions", None,
-     [("Turkish", "wc:demonym:turkish"), ("troops", "wc:agent:soldier"), ("YPG", "wc:group:people-s-protection-units")]),
+     [("Turkish", "wc:demonym:turkish"), ("troops", "wc:agent:soldier"),
+      ("YPG", "wc:group:people-s-protection-units")]),
     ("Syrian soldiers clashed with al - Nusra", "syrian soldier clash with al - nusra",
      [("Syrian", "wc:demonym:syrian"), ("soldiers", "wc:agent:soldier"), ("al - Nusra", "wc:group:al-nusra-front")]),
     ("the U.S. and Russia 's Kremlin", None,

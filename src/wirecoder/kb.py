@@ -117,7 +117,7 @@ def slugify(text: str) -> str:
 def normalize_key(text: str) -> tuple[str, ...]:
     """Case- and accent-folded subtokens. Periods and hyphens vanish, so "U.S." == "US", "al-Nusra" ==
     "al Nusra"; other punctuation is its own subtoken, so "Russia's" -> ("russia", "'", "s")."""
-    folded = unicodedata.normalize("NFKD", text.lower().translate(_FOLD))
+    folded = unicodedata.normalize("NFKD", text.lower().translate(_FOLD)).lower().translate(_FOLD)
     folded = "".join(c for c in folded if not unicodedata.combining(c))
     return tuple(_SUBTOKEN_RE.findall(folded.replace(".", "")))
 
