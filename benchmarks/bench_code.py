@@ -156,7 +156,9 @@ def _spawn(mode: str, args: argparse.Namespace) -> dict:
            "--batch-size", str(args.batch_size)]
     if args.limit is not None:
         cmd += ["--limit", str(args.limit)]
-    env = dict(os.environ, **{name: str(args.threads) for name in THREAD_ENV})
+    env = dict(os.environ)
+    if args.threads > 0:
+        env.update({name: str(args.threads) for name in THREAD_ENV})
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.strip().splitlines()[-6:])
@@ -167,11 +169,14 @@ def _spawn(mode: str, args: argparse.Namespace) -> dict:
 def _median_run(runs: list[dict]) -> dict:
     """The run with the median wall time; peak RSS is the largest seen across runs."""
     ok = sorted((r for r in runs if "error" not in r), key=lambda r: r["wall_s"])
+    failed = [r["error"] for r in runs if "error" in r]
     if not ok:
         return runs[-1]
     best = dict(ok[len(ok) // 2])
     best["runs_wall_s"] = [round(r["wall_s"], 3) for r in ok]
     best["peak_rss_mib"] = max(r["peak_rss_mib"] for r in ok)
+    if failed:
+        best["failed_runs"] = failed
     return best
 
 
@@ -225,7 +230,8 @@ def _fmt(value: object, spec: str) -> str:
 def print_report(report: dict) -> None:
     c, s = report["corpus"], report["settings"]
     print(f"corpus {c['path']}: {c['articles']} articles, {c['words']} words, sha256 {c['sha256'][:16]}")
-    print(f"batch size {s['batch_size']}, {s['threads']} BLAS thread(s), median of {s['repeat']} run(s)")
+    threads = f"{s['threads']} BLAS thread(s)" if s["threads"] else "BLAS threads as inherited"
+    print(f"batch size {s['batch_size']}, {threads}, median of {s['repeat']} run(s)")
     print(f"{'mode':<8} {'wall s':>8} {'art/s':>7} {'art/cpu-s':>9} {'sent/s':>8} {'words/s':>8} "
           f"{'load s':>7} {'load MiB':>8} {'peak MiB':>8}")
     for mode, r in report["results"].items():
@@ -236,6 +242,9 @@ def print_report(report: dict) -> None:
               f"{_fmt(r.get('articles_per_cpu_s'), '.2f'):>9} {_fmt(r.get('sentences_per_s'), '.1f'):>8} "
               f"{r['words_per_s']:>8.0f} {r['load_s']:>7.2f} {r['rss_after_load_mib']:>8.0f} "
               f"{r['peak_rss_mib']:>8.0f}")
+    for mode, r in report["results"].items():
+        for error in r.get("failed_runs", []):
+            print(f"WARNING: a {mode} run failed and was left out: {error}")
     summary = report["summary"]
     if "overhead_share" in summary:
         print(f"wirecoder overhead beyond spaCy's parse: {summary['overhead_share']:.1%} of full coding time")
@@ -263,7 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", dest="json_out", default=None, help="also write the full report here")
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="nlp.pipe batch size (16)")
     parser.add_argument("--repeat", type=int, default=1, help="fresh-process runs per mode; median reported")
-    parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads per worker (default 1)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS/OpenMP threads per worker (default 1; 0: leave the environment as it is)")
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated subset of {','.join(MODES)}")
     parser.add_argument("--worker", choices=MODES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -296,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     print_report(report)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    return 1 if any("error" in r for r in results.values()) else 0
+    return 1 if any("error" in r or "failed_runs" in r for r in results.values()) else 0
 
 
 if __name__ == "__main__":

@@ -63,27 +63,28 @@ class ActorResolver:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.last_person: ResolvedActor | None = None
-        self.country_entries = _country_entries(kb)
+        self.country_entries = country_entries(kb)
 
-    def resolve(self, tok: Token, day: date | None) -> ResolvedActor | None:
+    def resolve(self, tok: Token, day: date | None) -> list[ResolvedActor]:
+        """The actors a noun phrase names: usually one; "US and British activists" names two."""
         if tok.lower_ in PRONOUNS_PERSON:
-            return self.last_person
+            return [self.last_person] if self.last_person else []
         if tok.pos_ == "PRON":
-            return None
+            return []
         words = _without_dependent_modifiers(np_tokens(tok))
-        if not words:
-            return None
+        if not words or tok not in words:
+            return []
         matches = self.kb.match([w.text for w in words], [w.lemma_ for w in words])
         if not matches:
-            return None
-        text = _span_text(words)
-        actor = self._combine(matches, words, tok, text, day)
-        if actor is not None and actor.kind == "person":
-            self.last_person = actor
-        return actor
+            return []
+        actors = self._combine(matches, words, tok, _span_text(words), day)
+        for actor in actors:
+            if actor.kind == "person":
+                self.last_person = actor
+        return actors
 
     def _combine(self, matches: list[KBMatch], words: list[Token], head: Token, text: str,
-                 day: date | None) -> ResolvedActor | None:
+                 day: date | None) -> list[ResolvedActor]:
         head_pos = words.index(head)
 
         def covers_head(m: KBMatch) -> bool:
@@ -94,53 +95,62 @@ class ActorResolver:
             m.end - m.start == 1 and m.entry.kind in ("group", "person", "organization")
             and words[m.start].pos_ != "PROPN" and not words[m.start].is_upper)]
         agents = [m for m in matches if m.agent is not None]
+        agent = next((m for m in agents if covers_head(m)), agents[-1] if agents else None)
+        head_agent = agent if agent is not None and covers_head(agent) else None
         specific = [m for m in entries if m.entry.kind in _SPECIFIC_KINDS]
         countries = [m for m in entries if m.entry.kind not in _SPECIFIC_KINDS]
-        agent = next((m for m in agents if covers_head(m)), agents[-1] if agents else None)
-        # A named actor covering the head wins; a named actor in a modifier ("Kremlin spokesman")
-        # loses to a head agent only when the agent is more specific (it never is for persons).
-        if agent is not None and covers_head(agent):
-            # "Nairobi police", "Kremlin spokesman": a place-like name before an agent gives the country
-            specific = [m for m in specific if m.entry.kind not in ("capital",)] or specific
-            if all(m.entry.kind == "capital" for m in specific):
-                countries, specific = countries + specific, []
-        chosen = next((m for m in specific if covers_head(m)), None)
-        if chosen is None and specific and (agent is None or not covers_head(agent)):
-            chosen = specific[-1]
-        if chosen is None and specific and agent is not None:
-            chosen = specific[-1]
-        head_matched = any(covers_head(m) for m in matches)
-        if chosen is not None and not head_matched and _inside_possessive(words, chosen):
-            return None  # "Washington's Kurdish proxies" are not Washington
+        if head_agent is not None and specific and all(m.entry.kind == "capital" for m in specific):
+            # "Nairobi police": a capital before an agent only gives the country
+            countries, specific = countries + specific, []
+        chosen = next((m for m in specific if covers_head(m)), specific[-1] if specific else None)
         if chosen is not None:
+            if not any(covers_head(m) for m in matches) and _inside_possessive(words, chosen):
+                return []  # "Washington's Kurdish proxies" are not Washington
             role = chosen.entry.role_on(day)
-            country = role.country if role else None
             sector = role.sector if role else None
-            if agent is not None and covers_head(agent) and chosen.entry.kind != "person":
-                sector = agent.agent.sector
-            entity = Entity(text=text, name=chosen.entry.name, country=country, sector=sector,
-                            id=chosen.entry.id)
-            return ResolvedActor(entity, head.i, chosen.entry.kind)
+            if head_agent is not None and chosen.entry.kind != "person":
+                sector = head_agent.agent.sector
+            entity = Entity(text=text, name=chosen.entry.name, country=role.country if role else None,
+                            sector=sector, id=chosen.entry.id)
+            return [ResolvedActor(entity, head.i, chosen.entry.kind)]
         if countries:
-            m = countries[-1]
-            role = m.entry.role_on(day)
-            country = role.country if role else None
-            sector = agent.agent.sector if agent is not None else (role.sector if role else None)
-            base = self.country_entries.get(country, m.entry) if m.entry.kind != "country" else m.entry
-            if agent is not None and covers_head(agent) and m.entry.kind == "capital":
-                base = self.country_entries.get(country, m.entry)
-            entity_id = base.id if agent is None else f"{base.id}+{agent.agent.id}"
-            name = base.name if agent is None else f"{base.name} {agent.agent.name}"
-            return ResolvedActor(Entity(text=text, name=name, country=country, sector=sector, id=entity_id),
-                                 head.i, m.entry.kind)
-        if agent is not None and covers_head(agent):
-            entity = Entity(text=text, name=agent.agent.name, country=None, sector=agent.agent.sector,
-                            id=agent.agent.id)
-            return ResolvedActor(entity, head.i, "agent")
-        return None
+            # "US and British activists", "the US, Russia and Switzerland": one actor per country
+            named = [m for m in countries if not _inside_possessive(words, m)] or countries[-1:]
+            if head_agent is None and not any(covers_head(m) for m in named):
+                named = named[-1:]
+            return [self._country_actor(m, agent, text, head, day) for m in _distinct(named, day)]
+        if head_agent is not None:
+            entity = Entity(text=text, name=head_agent.agent.name, country=None, sector=head_agent.agent.sector,
+                            id=head_agent.agent.id)
+            return [ResolvedActor(entity, head.i, "agent")]
+        return []
+
+    def _country_actor(self, m: KBMatch, agent: KBMatch | None, text: str, head: Token,
+                       day: date | None) -> ResolvedActor:
+        role = m.entry.role_on(day)
+        country = role.country if role else None
+        base = self.country_entries.get(country, m.entry)
+        if agent is None:
+            entity = Entity(text=text, name=base.name, country=country, sector=role.sector if role else None,
+                            id=base.id)
+        else:
+            entity = Entity(text=text, name=f"{base.name} {agent.agent.name}", country=country,
+                            sector=agent.agent.sector, id=f"{base.id}+{agent.agent.id}")
+        return ResolvedActor(entity, head.i, m.entry.kind)
 
 
-def _country_entries(kb: KnowledgeBase) -> dict[str, object]:
+def _distinct(matches: list[KBMatch], day: date | None) -> list[KBMatch]:
+    out, seen = [], set()
+    for m in matches:
+        role = m.entry.role_on(day)
+        key = role.country if role else m.entry.id
+        if key not in seen:
+            seen.add(key)
+            out.append(m)
+    return out
+
+
+def country_entries(kb: KnowledgeBase) -> dict[str, object]:
     """ISO3 -> the KB entry of the country itself (demonyms and capitals are named after it)."""
     out: dict[str, object] = {}
     for entry in kb.entries():

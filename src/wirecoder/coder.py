@@ -6,7 +6,7 @@ happens in `pipeline`, which calls `find_mentions` for each sentence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spacy.tokens import Span, Token
 
@@ -139,12 +139,14 @@ def _modifier_lemmas(tok: Token) -> set[str]:
 
 def _conditions_hold(row: Trigger, tok: Token) -> bool:
     for key, values in row.conditions:
-        if key == "obj":
+        if key in ("obj", "notobj"):
             obj = _object(tok)
             words = set()
             if obj is not None:
                 words = {_lemma(obj)} | {_lemma(c) for c in obj.children if c.dep_ in ("compound", "amod")}
-            if not words & values:
+            if key == "obj" and not words & values:
+                return False
+            if key == "notobj" and (obj is None or words & values):
                 return False
         elif key == "mod":
             if not _modifier_lemmas(tok) & values:
@@ -164,8 +166,12 @@ def _matching_rows(tok: Token, lexicon: Lexicon) -> list[Trigger]:
     if pos is None:
         return []
     rows = list(lexicon.rows(_lemma(tok), pos))
-    if pos == "NOUN" and tok.tag_ in ("NNS", "NNPS") and not rows:
-        rows = list(lexicon.rows(tok.lower_, pos))
+    if not rows and tok.lower_ != _lemma(tok):
+        # the lemmatizer slips on some forms ("staged" -> "stag"): try regular inflections
+        for form in _regular_stems(tok.lower_):
+            rows = list(lexicon.rows(form, pos))
+            if rows:
+                break
     particle = _particle(tok)
     out = []
     for row in rows:
@@ -175,6 +181,17 @@ def _matching_rows(tok: Token, lexicon: Lexicon) -> list[Trigger]:
     # Rows with a particle are more specific: try them first.
     out.sort(key=lambda r: r.particle is None)
     return out
+
+
+def _regular_stems(word: str) -> list[str]:
+    stems = [word]
+    for suffix in ("ing", "ed", "es", "s", "d"):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            base = word[: -len(suffix)]
+            stems += [base, base + "e"]
+            if len(base) > 2 and base[-1] == base[-2]:
+                stems.append(base[:-1])  # "planned" -> "plan"
+    return stems
 
 
 def subject_of(tok: Token) -> tuple[Token | None, bool]:
@@ -208,14 +225,34 @@ def subject_of(tok: Token) -> tuple[Token | None, bool]:
     return None, False
 
 
+QUANTITY_HEADS = {"hundred", "thousand", "dozen", "score", "ten", "million", "number", "group", "some", "many",
+                  "most", "several", "few", "member", "part", "unit", "contingent", "batch", "team", "delegation"}
+SPEECH_HEADS = {"say", "tell", "announce", "state", "add", "claim", "declare", "insist", "warn", "confirm",
+                "vow", "pledge", "promise"}
+
+
 def _antecedent(tok: Token) -> Token:
-    """A relative pronoun stands for the noun its clause modifies ("the YPG, which the US funded")."""
+    """What a token stands for: the noun a relative pronoun modifies ("the YPG, which the US funded"),
+    the speaker for a pronoun in reported speech ("Obama and Putin said they will attack"), the noun
+    after a quantity ("hundreds of UN troops")."""
     if tok.tag_ in ("WDT", "WP") or (tok.lower_ == "that" and tok.dep_ in ("nsubj", "dobj")):
         clause = tok.head
         while clause.dep_ not in ("relcl", "ROOT") and clause.head is not clause:
             clause = clause.head
         if clause.dep_ == "relcl":
             return clause.head
+        return tok
+    if tok.pos_ == "PRON" and tok.lower_ in ("they", "it", "we", "he", "she") and tok.dep_ in SUBJ_DEPS:
+        clause = tok.head
+        if clause.dep_ == "ccomp" and _lemma(clause.head) in SPEECH_HEADS:
+            speaker, passive = subject_of(clause.head)
+            if speaker is not None and not passive and speaker.pos_ != "PRON":
+                return speaker
+        return tok
+    if (_lemma(tok) in QUANTITY_HEADS or tok.pos_ == "NUM") and tok.dep_ != "pobj":
+        of = next(iter(_prep_objects(tok, {"of"})), None)
+        if of is not None:
+            return of
     return tok
 
 
@@ -287,9 +324,11 @@ def _noun_arguments(tok: Token, light_subject: Token | None) -> tuple[list[int],
         recipients.extend(h.i for h in heads[1:])
     recipients.extend(p.i for p in _prep_objects(tok, NOUN_RECIPIENT_PREPS - {"between"}))
     if not actors:
-        # "Turkish ambush", "Russian offensive": a name or demonym modifying the event noun
-        actors.extend(c.i for c in tok.children if c.dep_ in ("amod", "compound", "nmod")
-                      and c.pos_ in ("PROPN", "ADJ") and c.ent_type_ in ("NORP", "GPE", "ORG", "PERSON"))
+        # "Turkish ambush", "Israeli tank shelling": a name or demonym modifying the event noun
+        mods = [c for c in tok.children if c.dep_ in ("amod", "compound", "nmod")]
+        mods += [g for c in mods if c.dep_ == "compound" for g in c.children if g.dep_ in ("amod", "compound")]
+        actors.extend(c.i for c in mods if c.pos_ in ("PROPN", "ADJ") and c.text[:1].isupper()
+                      and c.ent_type_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT"))
     if not actors and light_subject is not None:
         actors.append(light_subject.i)
     return actors, recipients
@@ -349,7 +388,12 @@ def _complement(tok: Token, lexicon: Lexicon) -> Token | None:
 
 
 def _derived_code(kind: str, inner: str) -> tuple[str, str]:
-    """(code, factuality) for a control verb over an inner event code."""
+    """(code, factuality) for a control verb over an inner event code.
+
+    An intent to use force is a threat (PLOVER codes the single category, not ASSAULT + future)."""
+    if kind in ("intent", "propose") and inner[:2] in ("13", "14", "15", "16", "17", "18", "19", "20"):
+        code, _ = _derived_code("threaten", inner)
+        return code, "intended" if kind == "intent" else "proposed"
     table = {"intent": INTENT_CODES, "propose": INTENT_CODES, "refuse": REFUSE_CODES,
              "demand": DEMAND_CODES, "appeal": DEMAND_CODES, "threaten": THREATEN_CODES}.get(kind)
     factuality = {"intent": "intended", "propose": "proposed", "deny": "negated"}.get(kind, "asserted")
@@ -435,6 +479,16 @@ def find_mentions(sent: Span, lexicon: Lexicon) -> list[Mention]:
     return mentions
 
 
+def _has_object_control(tok: Token) -> bool:
+    xcomp = next((c for c in tok.children if c.dep_ in ("xcomp", "ccomp")), None)
+    if xcomp is None:
+        return False
+    obj = next((c for c in tok.children if c.dep_ in ("dobj", "obj") and c.i < xcomp.i), None)
+    subj = next((c for c in xcomp.children if c.dep_ in SUBJ_DEPS and c.i < xcomp.i), None)
+    return obj is not None or (subj is not None and subj.pos_ != "PRON" and xcomp.dep_ == "ccomp"
+                               and any(c.lower_ == "to" for c in xcomp.children))
+
+
 def _takes_default(tok: Token) -> bool:
     """A demand/appeal/refusal verb with no event complement still codes when it has an object."""
     if any(c.dep_ == "ccomp" and any(g.tag_ in ("WRB", "WP", "WDT") for g in c.children) for c in tok.children):
@@ -449,6 +503,9 @@ def _takes_default(tok: Token) -> bool:
 
 def _code_token(tok: Token, rows: list[Trigger], state: _Sentence) -> Mention | None:
     control = [r for r in rows if r.kind in CONTROL_CLASSES]
+    if control and control[0].kind == "intent" and _has_object_control(tok):
+        # "Obama wants Putin to attack": wanting someone else to act is an appeal to them
+        control = [replace(control[0], kind="appeal")]
     if control and tok.pos_ != "AUX":
         comp = _complement(tok, state.lexicon)
         if comp is not None:
@@ -520,6 +577,12 @@ def _event(tok: Token, row: Trigger, cameo: str, state: _Sentence) -> Mention:
         end = particle.i + 1
     if _pos(tok) == "VERB":
         actors, recipients = _verb_arguments(tok)
+        if not recipients and cameo[:2] in ("11", "12", "13"):
+            # "alleged that France was aware": the accused is the subject of the allegation
+            clause = next((c for c in tok.children if c.dep_ == "ccomp"), None)
+            accused = subject_of(clause)[0] if clause is not None else None
+            if accused is not None:
+                recipients = [accused.i]
         obj = _object(tok)
         if obj is not None:
             state.consumed.add(obj.i)  # "signed an agreement": one event, not two

@@ -11,7 +11,7 @@ from datetime import date
 from spacy.tokens import Doc, Span
 
 from . import __version__
-from .actors import ActorResolver
+from .actors import ActorResolver, country_entries
 from .attribution import event_attribution
 from .coder import Mention, find_mentions
 from .dates import find_dates, resolve
@@ -62,6 +62,7 @@ class Pipeline:
         self.kb = kb
         self.gazetteer = gazetteer
         self.lexicon = lexicon
+        self.country_entries = country_entries(kb)
 
     @classmethod
     def default(cls) -> Pipeline:
@@ -108,6 +109,8 @@ class Pipeline:
         location = self._location(mention, sent, actor + recipient)
         if location is not None and location.country:
             actor, recipient = _localize(actor, location.country), _localize(recipient, location.country)
+            if not recipient and _event_type(mention.cameo) in PLACE_TARGETED and actor:
+                recipient = (self._country_entity(location),)
         return _Resolved(mention, sent, actor, recipient, when, location)
 
     def _location(self, mention: Mention, sent: Span, entities: tuple[Entity, ...]) -> Place | None:
@@ -123,6 +126,13 @@ class Pipeline:
                 if place is not None:
                     return place
         return None
+
+    def _country_entity(self, place: Place) -> Entity:
+        """The country where a one-sided event happened, as its recipient ("protested in Beijing")."""
+        entry = self.country_entries.get(place.country)
+        name = entry.name if entry else (self.gazetteer.country_name(place.country) or place.country)
+        return Entity(text=place.text, name=name, country=place.country, sector=None,
+                      id=entry.id if entry else None)
 
     def _place_from(self, tokens, hints: list[str]) -> Place | None:
         # group consecutive entity tokens into names; the last, most specific name wins
@@ -209,10 +219,20 @@ def _place_preps(trigger) -> list:
 def _entities(resolver: ActorResolver, heads, day: date | None) -> tuple[Entity, ...]:
     out: list[Entity] = []
     for head in heads:
-        actor = resolver.resolve(head, day)
-        if actor is not None and actor.entity not in out:
-            out.append(actor.entity)
+        for actor in resolver.resolve(head, day):
+            if actor.entity not in out:
+                out.append(actor.entity)
     return tuple(out)
+
+
+# One-sided event types aimed at the country where they happen when no recipient is named
+# ("activists protested in Beijing" -> CHN), as in the Phoenix/PETRARCH conventions.
+PLACE_TARGETED = {"PROTEST", "ASSAULT", "COERCE", "MOBILIZE"}
+
+
+def _event_type(cameo: str) -> str | None:
+    mapping = plover_for(cameo)
+    return mapping.event_type if mapping else None
 
 
 # Sectors whose members act inside their own country: "police in Nairobi" are Kenyan police.
