@@ -23,7 +23,7 @@ def _dyads(events):
          ("COERCE", ("IGO",), ("RUS",), "asserted")),
         ("North Korea threatened to attack South Korea if the drills continue.",
          ("THREATEN", ("PRK",), ("KOR",), "asserted")),
-        ("Ukraine did not attend the talks in Minsk.", ("CONSULT", ("UKR",), (), "negated")),
+        ("Ukraine did not attend the talks in Minsk.", ("CONSULT", ("UKR",), ("BLR",), "negated")),
         ("Russia will hold talks with Turkey next week, the Kremlin said.",
          ("CONSULT", ("RUS",), ("TUR",), "intended")),
         ("Saudi Arabia sent humanitarian aid to Yemen.", ("AID", ("SAU",), ("YEM",), "asserted")),

@@ -44,17 +44,23 @@ def np_tokens(tok: Token) -> list[Token]:
         if child.dep_ in _NP_STOP_DEPS:
             if child.dep_ == "prep" and child.lower_ == "of" and tok.lemma_.lower() in _OF_HEADS:
                 keep.extend(child.subtree)
-            elif child.dep_ == "appos" and child.pos_ == "PROPN":
-                keep.extend(t for t in child.subtree if t.dep_ not in ("punct",))
+            elif child.dep_ == "prep" and child.lower_ == "in" and tok.pos_ != "PROPN" and any(
+                    g.dep_ == "pobj" and g.pos_ == "PROPN" for g in child.children):
+                keep.extend(child.subtree)  # "a court in Guyana", "police in Nairobi"
+            elif child.dep_ == "appos":
+                keep.extend(t for t in child.subtree if t.dep_ not in ("punct", "relcl", "acl")
+                            and not any(a.dep_ in ("relcl", "acl") for a in t.ancestors if a in child.subtree))
             continue
         keep.extend(child.subtree)
     return sorted(set(keep), key=lambda t: t.i)
 
 
 _OF_HEADS = {"government", "president", "army", "minister", "ministry", "leader", "forces", "force", "troops",
-             "member", "group", "people", "prime", "king", "parliament", "chief", "head",
+             "member", "group", "people", "prime", "king", "parliament", "chief", "head", "mayor", "governor",
              "spokesman", "spokeswoman", "city", "capital", "republic", "kingdom", "state", "foreign",
-             "office", "department", "court", "police"}
+             "office", "department", "court", "police", "commander", "official", "representative",
+             "ambassador", "envoy", "citizen", "resident", "national", "delegation", "embassy", "navy",
+             "opponent", "supporter", "ally", "wing", "branch", "faction", "militia", "unit", "secretary"}
 
 
 class ActorResolver:

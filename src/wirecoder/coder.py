@@ -28,7 +28,7 @@ OBJ_DEPS = {"dobj", "obj", "dative", "attr", "oprd"}
 # Prepositions that introduce the recipient of a verb event (the "whom").
 RECIPIENT_PREPS = {"with", "against", "on", "upon", "at", "to", "into", "toward", "towards"}
 # Prepositions that introduce the recipient of a noun event ("the shooting down of a Russian warplane").
-NOUN_RECIPIENT_PREPS = RECIPIENT_PREPS | {"of", "between"}
+NOUN_RECIPIENT_PREPS = RECIPIENT_PREPS | {"of", "between", "for"}
 NOUN_ACTOR_PREPS = {"by", "from"}
 CONTROL_CLASSES = {"intent", "propose", "refuse", "demand", "appeal", "threaten", "deny"}
 HYPOTHETICAL_AUX = {"could", "might", "may", "would", "should", "can"}
@@ -331,7 +331,15 @@ def _noun_arguments(tok: Token, light_subject: Token | None) -> tuple[list[int],
                       and c.ent_type_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT"))
     if not actors and light_subject is not None:
         actors.append(light_subject.i)
+    if not actors and tok.dep_ == "pobj" and tok.head.lower_ in ADJUNCT_PREPS and _pos(tok.head.head) == "VERB":
+        # "held talks ... during a visit to Beirut": the visitor is the one holding talks
+        subj, passive = subject_of(tok.head.head)
+        if subj is not None and not passive:
+            actors.append(subj.i)
     return actors, recipients
+
+
+ADJUNCT_PREPS = {"during", "after", "before", "on", "in", "at", "since", "following", "amid"}
 
 
 def _negated(tok: Token) -> bool:
@@ -391,9 +399,11 @@ def _derived_code(kind: str, inner: str) -> tuple[str, str]:
     """(code, factuality) for a control verb over an inner event code.
 
     An intent to use force is a threat (PLOVER codes the single category, not ASSAULT + future)."""
-    if kind in ("intent", "propose") and inner[:2] in ("13", "14", "15", "16", "17", "18", "19", "20"):
+    if kind == "desire" and inner[:2] in ("13", "14", "15", "16", "17", "18", "19", "20"):
         code, _ = _derived_code("threaten", inner)
-        return code, "intended" if kind == "intent" else "proposed"
+        return code, "intended"
+    if kind == "desire":
+        kind = "intent"
     table = {"intent": INTENT_CODES, "propose": INTENT_CODES, "refuse": REFUSE_CODES,
              "demand": DEMAND_CODES, "appeal": DEMAND_CODES, "threaten": THREATEN_CODES}.get(kind)
     factuality = {"intent": "intended", "propose": "proposed", "deny": "negated"}.get(kind, "asserted")
@@ -456,6 +466,7 @@ class _Sentence:
     consumed: set[int] = field(default_factory=set)
     light_subjects: dict[int, Token] = field(default_factory=dict)
     light_object: dict[int, Token] = field(default_factory=dict)
+    light_recipients: dict[int, Token] = field(default_factory=dict)
 
     def rows(self, tok: Token) -> list[Trigger]:
         return _matching_rows(tok, self.lexicon)
@@ -475,8 +486,40 @@ def find_mentions(sent: Span, lexicon: Lexicon) -> list[Mention]:
         mention = _code_token(tok, rows, state)
         if mention is not None:
             mentions.append(mention)
+    mentions.extend(_claims(sent, mentions, state))
     mentions.sort(key=lambda m: m.trigger)
     return mentions
+
+
+# Verbs of saying that accuse when what they report is someone else's hostile act.
+ACCUSING_SPEECH = {"claim", "allege"}
+
+
+def _claims(sent: Span, mentions: list[Mention], state: _Sentence) -> list[Mention]:
+    """ "The US claimed that ISIL had attacked Iraq": besides the attack (reported), an ACCUSE US -> ISIL."""
+    coded = {m.trigger for m in mentions}
+    out = []
+    for tok in sent:
+        if _lemma(tok) not in ACCUSING_SPEECH or tok.i in coded:
+            continue
+        clause = next((c for c in tok.children if c.dep_ == "ccomp"), None)
+        speaker, passive = subject_of(tok)
+        if clause is None or speaker is None or passive:
+            continue
+        inside = {t.i for t in clause.subtree}
+        for m in mentions:
+            if m.trigger in inside and m.cameo[:2] >= "13" and m.actor_heads and speaker.i not in m.actor_heads:
+                row = next((r for r in state.lexicon.rows("accuse", "VERB") if r.kind == "event"), m.rule)
+                out.append(Mention(trigger=tok.i, trigger_end=tok.i + 1, cameo="112", rule=row,
+                                   actor_heads=_expand([speaker.i], tok.doc), recipient_heads=list(m.actor_heads),
+                                   confidence=0.6, clause_tokens=_clause_tokens(tok),
+                                   main_clause=_in_main_clause(tok)))
+                break
+    return out
+
+
+# Wanting or planning force is a threat; pledging or agreeing to an act keeps the act, marked intended.
+DESIRE_LEMMAS = {"want", "plan", "intend", "seek", "hope", "aim", "prepare", "wish", "threaten", "mean"}
 
 
 def _has_object_control(tok: Token) -> bool:
@@ -506,6 +549,8 @@ def _code_token(tok: Token, rows: list[Trigger], state: _Sentence) -> Mention | 
     if control and control[0].kind == "intent" and _has_object_control(tok):
         # "Obama wants Putin to attack": wanting someone else to act is an appeal to them
         control = [replace(control[0], kind="appeal")]
+    elif control and control[0].kind == "intent" and _lemma(tok) in DESIRE_LEMMAS:
+        control = [replace(control[0], kind="desire")]
     if control and tok.pos_ != "AUX":
         comp = _complement(tok, state.lexicon)
         if comp is not None:
@@ -525,14 +570,16 @@ def _code_token(tok: Token, rows: list[Trigger], state: _Sentence) -> Mention | 
             return _event(tok, row, DEFAULT_CONTROL_CODES[row.kind], state)
     light = [r for r in rows if r.kind == "light"]
     if light:
-        obj = next((c for c in tok.children if c.dep_ in ("dobj", "obj", "pobj")), None)
-        if obj is None:
-            obj = next(iter(_prep_objects(tok, {"into", "in"})), None)
-        if obj is not None and state.rows(obj):
+        direct = next((c for c in tok.children if c.dep_ in ("dobj", "obj")), None)
+        candidates = [direct, *_prep_objects(tok, {"into", "in"})]
+        obj = next((c for c in candidates if c is not None and state.rows(c)), None)
+        if obj is not None:
             state.light_object[tok.i] = obj
             subj, _ = subject_of(tok)
             if subj is not None:
                 state.light_subjects[obj.i] = subj
+            if direct is not None and direct is not obj:
+                state.light_recipients[obj.i] = direct  # "engaged peacekeepers in a firefight"
     events = [r for r in rows if r.kind == "event" and _conditions_hold(r, tok)]
     if not events:
         return None
@@ -590,6 +637,8 @@ def _event(tok: Token, row: Trigger, cameo: str, state: _Sentence) -> Mention:
                 recipients = [r for r in recipients if r != obj.i]  # "sent aid": a theme, not a party
     else:
         actors, recipients = _noun_arguments(tok, state.light_subjects.get(tok.i))
+        if not recipients and tok.i in state.light_recipients:
+            recipients = [state.light_recipients[tok.i].i]
         if particle is not None and not recipients:
             recipients = [p.i for p in _prep_objects(particle, {"of"})]
         if not actors and tok.dep_ == "conj" and _pos(tok.head) == "NOUN":

@@ -227,7 +227,7 @@ def _entities(resolver: ActorResolver, heads, day: date | None) -> tuple[Entity,
 
 # One-sided event types aimed at the country where they happen when no recipient is named
 # ("activists protested in Beijing" -> CHN), as in the Phoenix/PETRARCH conventions.
-PLACE_TARGETED = {"PROTEST", "ASSAULT", "COERCE", "MOBILIZE"}
+PLACE_TARGETED = {"PROTEST", "ASSAULT", "COERCE", "MOBILIZE", "CONSULT"}
 
 
 def _event_type(cameo: str) -> str | None:
