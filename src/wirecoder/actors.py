@@ -103,6 +103,9 @@ class ActorResolver:
         agents = [m for m in matches if m.agent is not None]
         agent = next((m for m in agents if covers_head(m)), agents[-1] if agents else None)
         head_agent = agent if agent is not None and covers_head(agent) else None
+        if head_agent is None:
+            # "a court in Guyana" gives Guyana's court; "the talks in Ankara" are not Ankara
+            entries = [m for m in entries if not _under_in(words, m)]
         specific = [m for m in entries if m.entry.kind in _SPECIFIC_KINDS]
         countries = [m for m in entries if m.entry.kind not in _SPECIFIC_KINDS]
         if head_agent is not None and specific and all(m.entry.kind == "capital" for m in specific):
@@ -185,6 +188,11 @@ def _modifier_start(words: list[Token], hyphen_idx: int) -> int:
     while start > 0 and words[start - 1].pos_ == "PROPN" and words[start - 1].i == words[start].i - 1:
         start -= 1
     return words[max(start, 0)].i
+
+
+def _under_in(words: list[Token], match: KBMatch) -> bool:
+    tok = words[match.start]
+    return any(a.dep_ == "prep" and a.lower_ == "in" for a in tok.ancestors if a in words)
 
 
 def _inside_possessive(words: list[Token], match: KBMatch) -> bool:

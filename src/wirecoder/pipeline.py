@@ -246,9 +246,17 @@ def _localize(entities: tuple[Entity, ...], country: str) -> tuple[Entity, ...]:
                  for e in entities)
 
 
+# Event roots whose victims are worth recording even when the perpetrator is not named
+# ("ten soldiers were killed", "a journalist was arrested").
+VICTIM_ROOTS = {"17", "18", "19", "20"}
+
+
 def _has_country(event: Event) -> bool:
-    """Dyadic event data needs at least one participant placed in a country or organisation."""
-    return any(e.country for e in event.actor + event.recipient)
+    """Dyadic event data needs a participant placed in a country or organisation, and an actor
+    unless the event is violence or coercion reported by its victims."""
+    if not any(e.country for e in event.actor + event.recipient):
+        return False
+    return bool(event.actor) or (event.cameo or "")[:2] in VICTIM_ROOTS
 
 
 def _sentence_dates(sent: Span, published: date | None, offset: int) -> list[tuple[DateMention, Span]]:
