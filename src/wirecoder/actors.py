@@ -111,6 +111,13 @@ class ActorResolver:
         if head_agent is not None and specific and all(m.entry.kind == "capital" for m in specific):
             # "Nairobi police": a capital before an agent only gives the country
             countries, specific = countries + specific, []
+        named = sorted(specific + countries, key=lambda m: m.start)
+        if head_agent is not None and len(named) > 1 and _coordinated(words, named):
+            # "Pakistani and Afghan Taliban forces": one actor per coordinated name
+            actors = [self._modifier_actor(m, head_agent, text, head, day) for m in named]
+            # "Afghan Taliban": a demonym before a group of the same country adds nothing
+            return [a for a in actors if a.kind in _SPECIFIC_KINDS
+                    or not any(b.kind in _SPECIFIC_KINDS and b.entity.country == a.entity.country for b in actors)]
         chosen = next((m for m in specific if covers_head(m)), specific[-1] if specific else None)
         if chosen is not None:
             if not any(covers_head(m) for m in matches) and _inside_possessive(words, chosen):
@@ -134,6 +141,14 @@ class ActorResolver:
             return [ResolvedActor(entity, head.i, "agent")]
         return []
 
+    def _modifier_actor(self, m: KBMatch, agent: KBMatch, text: str, head: Token, day: date | None):
+        if m.entry.kind in _SPECIFIC_KINDS and m.entry.kind != "capital":
+            role = m.entry.role_on(day)
+            entity = Entity(text=text, name=m.entry.name, country=role.country if role else None,
+                            sector=agent.agent.sector, id=m.entry.id)
+            return ResolvedActor(entity, head.i, m.entry.kind)
+        return self._country_actor(m, agent, text, head, day)
+
     def _country_actor(self, m: KBMatch, agent: KBMatch | None, text: str, head: Token,
                        day: date | None) -> ResolvedActor:
         role = m.entry.role_on(day)
@@ -146,6 +161,12 @@ class ActorResolver:
             entity = Entity(text=text, name=f"{base.name} {agent.agent.name}", country=country,
                             sector=agent.agent.sector, id=f"{base.id}+{agent.agent.id}")
         return ResolvedActor(entity, head.i, m.entry.kind)
+
+
+def _coordinated(words: list[Token], named: list[KBMatch]) -> bool:
+    """True when a conjunction separates the first two names ("Pakistani and Afghan ...")."""
+    between = words[named[0].end:named[1].start]
+    return any(t.dep_ == "cc" or t.text == "," for t in between)
 
 
 def _distinct(matches: list[KBMatch], day: date | None) -> list[KBMatch]:

@@ -21,7 +21,8 @@ THEME_WORDS = {
     "missile", "jet", "tank", "cover", "training", "support", "protection", "sanction", "embargo", "tariff",
     "penalty", "ban", "restriction", "curfew", "emergency", "agreement", "deal", "accord", "treaty",
     "memorandum", "pact", "declaration", "contract", "ceasefire", "truce", "corridor", "crossing", "border",
-    "route", "access", "asylum", "tie", "relation",
+    "route", "access", "asylum", "tie", "relation", "fire", "gunfire", "artillery", "mortar", "shell", "shot",
+    "rocket", "blow",
 }
 PASSIVE_SUBJ_DEPS = {"nsubjpass", "csubjpass"}
 OBJ_DEPS = {"dobj", "obj", "dative", "attr", "oprd"}
@@ -205,7 +206,15 @@ def subject_of(tok: Token) -> tuple[Token | None, bool]:
                 return child, False
             if child.dep_ in PASSIVE_SUBJ_DEPS:
                 return child, True
-        if cur.dep_ in ("conj", "xcomp", "advcl") and cur.head is not cur:
+        if cur.dep_ == "pcomp" and cur.head.dep_ == "prep" and cur.head.lower_ in ("of", "for"):
+            # "accused Islamabad of carrying out strikes", "blamed Russia for attacking"
+            verb = cur.head.head
+            if _pos(verb) == "NOUN" and verb.dep_ in ("dobj", "obj"):
+                return verb, False  # the parser hung "of carrying out" on "Islamabad"
+            obj = next((c for c in verb.children if c.dep_ in ("dobj", "obj")), None) if _pos(verb) == "VERB" else None
+            if obj is not None:
+                return obj, False
+        if cur.dep_ in ("conj", "xcomp", "advcl", "pcomp") and cur.head is not cur:
             if cur.dep_ == "xcomp":
                 # object control: "urged Russia to withdraw" -> Russia
                 obj = next((c for c in cur.head.children if c.dep_ in ("dobj", "obj")), None)
@@ -257,7 +266,7 @@ def _antecedent(tok: Token) -> Token:
 
 
 RECIPROCAL_LEMMAS = {"meet", "talk", "negotiate", "clash", "fight", "cooperate", "consult", "discuss",
-                     "confer", "agree", "battle", "sign", "agreement", "reach"}
+                     "confer", "agree", "battle", "sign", "agreement", "reach", "exchange", "skirmish"}
 
 
 def _agent_of(tok: Token) -> Token | None:
