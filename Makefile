@@ -29,8 +29,8 @@ lock:
 		--no-header --no-annotate -o requirements.lock
 
 bench: $(VENV)/.installed
-	$(PY) benchmarks/make_corpus.py --n 200 --seed 1 --out benchmarks/corpus.jsonl
-	$(PY) benchmarks/bench_code.py --corpus benchmarks/corpus.jsonl
+	$(PY) benchmarks/make_corpus.py --n 200 --seed 1 --out benchmarks/results/tmp/c200.jsonl
+	$(PY) benchmarks/bench_code.py --corpus benchmarks/results/tmp/c200.jsonl --repeat 3
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache $(DB)

@@ -9,7 +9,7 @@ The same --n and --seed always give byte-identical output, so a benchmark figure
 reproduced from its command line alone; corpora are never committed.
 
 Example:
-    .venv/bin/python benchmarks/make_corpus.py --n 1000 --seed 1 --out benchmarks/corpus.jsonl
+    .venv/bin/python benchmarks/make_corpus.py --n 1000 --seed 1 --out benchmarks/results/tmp/corpus.jsonl
 """
 
 from __future__ import annotations
@@ -487,7 +487,7 @@ def write_jsonl(out: TextIO, n: int, seed: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
-        epilog="example: make_corpus.py --n 1000 --seed 1 --out benchmarks/corpus.jsonl",
+        epilog="example: make_corpus.py --n 1000 --seed 1 --out benchmarks/results/tmp/corpus.jsonl",
     )
     parser.add_argument("--n", type=int, default=1000, help="number of articles (default 1000)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
