@@ -22,6 +22,13 @@ CODE_EXAMPLES = """examples:
 """
 
 
+EVALUATE_EXAMPLES = """examples:
+  wirecoder evaluate conformance/petr2_gsr_validation.jsonl
+  wirecoder evaluate my_gold.jsonl --report report.html
+  wirecoder evaluate conformance/wikievents_dev.jsonl --json > scores.json
+"""
+
+
 def _iso_date(value: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -53,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument("--no-store", action="store_true", help="do not write to a store")
     code.add_argument("--max-failure-rate", type=_rate, default=0.5, metavar="RATE",
                       help="exit with status 2 when more than this share of inputs is rejected (default 0.5)")
+    evaluate = sub.add_parser("evaluate", help="score the coder against a gold file", epilog=EVALUATE_EXAMPLES,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    evaluate.add_argument("gold", metavar="GOLD.jsonl", help="gold records (schema: conformance/README.upstream.md)")
+    evaluate.add_argument("--report", metavar="FILE", help="also write a full report: .md or .html")
+    evaluate.add_argument("--json", action="store_true", help="print the scores as JSON instead of a table")
+    evaluate.add_argument("--limit", type=int, metavar="N", help="score only the first N records")
     return parser
 
 
@@ -64,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "code":
             return cmd_code(args)
+        if args.command == "evaluate":
+            return cmd_evaluate(args)
     except WirecoderError as exc:
         print(f"wirecoder: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -112,6 +127,22 @@ def cmd_code(args: argparse.Namespace) -> int:
     if total and n_rejected / total > args.max_failure_rate:
         return EXIT_TOO_MANY_REJECTED
     return EXIT_OK if total else EXIT_ERROR
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .evaluate import evaluate, render_html, render_markdown, render_text, to_json
+    from .pipeline import Pipeline
+
+    result = evaluate(args.gold, Pipeline.default(), limit=args.limit)
+    sys.stdout.write(to_json(result) + "\n" if args.json else render_text(result))
+    if args.report:
+        report = Path(args.report)
+        text = render_html(result) if report.suffix.lower() in (".html", ".htm") else render_markdown(result)
+        report.write_text(text, encoding="utf-8")
+        print(f"wirecoder: report written to {report}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _accept(inputs, rejected_type, store, counter):

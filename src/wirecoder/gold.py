@@ -1,0 +1,167 @@
+"""Gold-standard records for evaluation (the conformance JSONL schema, conformance/README.upstream.md).
+
+Gold events of any scheme become `GoldEvent` with a PLOVER type: CAMEO through the CAMEO->PLOVER table,
+other schemes through data/scheme2plover.tsv.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+from .errors import DataFileError, InputError
+from .kb import parse_code
+from .ontology import plover_for
+
+MAPPING_FILE = "scheme2plover.tsv"
+NO_TYPE = "-"
+
+
+@dataclass(frozen=True)
+class GoldParty:
+    text: str | None
+    country: str | None
+    sector: str | None
+
+
+@dataclass(frozen=True)
+class GoldEvent:
+    code: str
+    scheme: str
+    event_type: str | None  # PLOVER type; None when the scheme's type has no PLOVER counterpart
+    cameo: str | None
+    actor: tuple[GoldParty, ...]
+    recipient: tuple[GoldParty, ...]
+    location: tuple[str, ...]
+    date: str | None
+    sentence: str | None
+    trigger: str | None
+    reciprocal: bool = False  # the gold lists A->B and B->A for one event
+    parties_annotated: bool = True  # False when the gold gives no actors at all (CAMEO codebook)
+
+
+@dataclass(frozen=True)
+class GoldRecord:
+    id: str
+    dataset: str
+    text: str
+    published: date | None
+    events: tuple[GoldEvent, ...]
+    document_level: bool  # events are document templates, not per-sentence codings
+    category: str | None
+    line: int
+
+
+@functools.lru_cache(maxsize=1)
+def scheme_table() -> dict[str, list[tuple[str, str | None]]]:
+    """scheme -> [(code prefix, PLOVER type or None)], longest prefix first."""
+    text = resources.files("wirecoder").joinpath("data", MAPPING_FILE).read_text(encoding="utf-8")
+    table: dict[str, list[tuple[str, str | None]]] = {}
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if len(cols) < 3:
+            raise DataFileError("expected scheme<TAB>prefix<TAB>type", source=MAPPING_FILE, line=line_no)
+        table.setdefault(cols[0], []).append((cols[1], None if cols[2] == NO_TYPE else cols[2]))
+    for rows in table.values():
+        rows.sort(key=lambda r: -len(r[0]))
+    return table
+
+
+def plover_type(scheme: str, code: str) -> str | None:
+    if scheme == "CAMEO":
+        mapping = plover_for(code)
+        return mapping.event_type if mapping else None
+    code = code.split("/")[0].strip()
+    for prefix, event_type in scheme_table().get(scheme, []):
+        if code.startswith(prefix):
+            return event_type
+    return None
+
+
+def _party(obj: dict) -> GoldParty:
+    code = obj.get("code")
+    country = sector = None
+    if code and code != "---":
+        parsed = parse_code(code)
+        if parsed is not None:
+            country, sector = parsed
+        else:
+            country = code[:3]
+    elif code == "---":
+        sector = None
+    return GoldParty(obj.get("text"), country, sector)
+
+
+def _date(value) -> str | None:
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return date.fromisoformat(value[:10]).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def _event(obj: dict) -> GoldEvent:
+    scheme = obj.get("scheme") or "CAMEO"
+    code = str(obj.get("code") or "")
+    locations = tuple(str(loc.get("text")) for loc in (obj.get("location") or []) if loc.get("text"))
+    trigger = obj.get("trigger") or {}
+    return GoldEvent(
+        code=code, scheme=scheme, event_type=plover_type(scheme, code) if code else None,
+        cameo=code if scheme == "CAMEO" else None,
+        actor=tuple(_party(p) for p in obj.get("source_actor") or []),
+        recipient=tuple(_party(p) for p in obj.get("target_actor") or []),
+        location=locations, date=_date(obj.get("event_date")), sentence=obj.get("sentence"),
+        trigger=trigger.get("text") if isinstance(trigger, dict) else None,
+        parties_annotated=obj.get("source_actor") is not None or obj.get("target_actor") is not None,
+    )
+
+
+def _fold_reciprocal(events: list[GoldEvent]) -> tuple[GoldEvent, ...]:
+    """A->B and B->A with the same code become one reciprocal event (PETRARCH codes both directions)."""
+    out: list[GoldEvent] = []
+    for e in events:
+        twin = next((o for o in out if o.code == e.code and o.actor == e.recipient and o.recipient == e.actor
+                     and o.actor != o.recipient), None)
+        if twin is not None:
+            out[out.index(twin)] = GoldEvent(**{**twin.__dict__, "reciprocal": True})
+        else:
+            out.append(e)
+    return tuple(out)
+
+
+def read_gold(path: str | Path) -> Iterator[GoldRecord]:
+    """Records of a gold JSONL file; a malformed line raises InputError naming the line."""
+    path = Path(path)
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot open gold file: {exc.strerror}", source=str(path)) from exc
+    with handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                events = [_event(e) for e in obj.get("events") or []]
+                meta = obj.get("meta") or {}
+                text = obj["text"]
+                if not isinstance(text, str):
+                    raise TypeError("text is not a string")
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise InputError(f"bad gold record: {exc}", source=str(path), line=line_no) from exc
+            yield GoldRecord(
+                id=str(obj.get("id", line_no)), dataset=str(obj.get("dataset", path.stem)), text=text,
+                published=date.fromisoformat(obj["date"]) if obj.get("date") else None,
+                events=_fold_reciprocal(events),
+                document_level=any(e.scheme in ("KAIROS", "MUC-4") for e in events)
+                or obj.get("dataset") in ("wikievents", "muc4"),
+                category=meta.get("category"), line=line_no,
+            )
