@@ -128,9 +128,11 @@ def render_markdown(ev: Evaluation) -> str:
               "|---|---|---|---|---|---|---|"]
     for name, c in sorted(ev.scores.per_type.items()):
         if name:
-            lines.append(f"| {name} | {_fmt(c.precision)} | {_fmt(c.recall)} | {_fmt(c.f1)} | {c.tp} | {c.fp} | {c.fn} |")
+            scores = f"{_fmt(c.precision)} | {_fmt(c.recall)} | {_fmt(c.f1)}"
+            lines.append(f"| {name} | {scores} | {c.tp} | {c.fp} | {c.fn} |")
     lines += ["", "## Type confusion (gold → predicted)", "", "| gold | predicted | count |", "|---|---|---|"]
-    lines += [f"| {c['gold']} | {c['predicted']} | {c['count']} |" for c in d["confusion"] if c["gold"] != c["predicted"]]
+    lines += [f"| {c['gold']} | {c['predicted']} | {c['count']} |"
+              for c in d["confusion"] if c["gold"] != c["predicted"]]
     lines += ["", f"## Worst misses (top {WORST_MISSES})", ""]
     for miss in d["worst_misses"]:
         lines.append(f"- **{miss['id']}**: {' '.join(miss['text'].split())[:240]}")
