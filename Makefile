@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DB ?= wirecoder.duckdb
 
-.PHONY: demo test lint lock bench clean
+.PHONY: demo test lint lock bench eval clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ lint: $(VENV)/.installed
 lock:
 	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
 		--no-header --no-annotate -o requirements.lock
+
+# Score every conformance suite: docs/accuracy/*.md and the README table.
+# `make eval BASELINE=1` also raises the floors pinned in tests/accuracy_baseline.json.
+eval: $(VENV)/.installed
+	$(PY) tools/eval_suites.py $(if $(BASELINE),--update-baseline)
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/make_corpus.py --n 200 --seed 1 --out benchmarks/results/tmp/c200.jsonl
