@@ -25,7 +25,7 @@ def _dyads(events):
          ("THREATEN", ("PRK",), ("KOR",), "asserted")),
         ("Ukraine did not attend the talks in Minsk.", ("CONSULT", ("UKR",), ("BLR",), "negated")),
         ("Russia will hold talks with Turkey next week, the Kremlin said.",
-         ("CONSULT", ("RUS",), ("TUR",), "intended")),
+         ("AGREE", ("RUS",), ("TUR",), "intended")),  # PLOVER: a future meeting is AGREE (CAMEO 036)
         ("Saudi Arabia sent humanitarian aid to Yemen.", ("AID", ("SAU",), ("YEM",), "asserted")),
         ("France and Indonesia signed a defence agreement in Jakarta on Wednesday.",
          ("SUPPORT", ("FRA",), ("IDN",), "asserted")),

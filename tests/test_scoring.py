@@ -5,7 +5,7 @@ import json
 import pytest
 
 from wirecoder.errors import InputError
-from wirecoder.gold import GoldEvent, GoldParty, _fold_reciprocal, plover_type, read_gold
+from wirecoder.gold import GoldEvent, GoldParty, _fold_compound, _fold_reciprocal, plover_type, read_gold
 from wirecoder.scoring import Counts, Predicted, PredParty, Scores, score_document_record, score_sentence_record
 
 
@@ -96,6 +96,14 @@ def test_reciprocal_gold_matches_either_direction():
     s = run(folded, [pred(event_type="CONSULT", cameo="040", actor=("RUS",), recipient=("USA",))])
     assert s.metrics["event"].as_dict()["f1"] == 1.0
     assert s.metrics["actor_country"].tp == 1
+
+
+def test_gold_split_per_actor_is_one_compound_event():
+    folded = _fold_compound((gold(code="141", actor=("USA",), recipient=("CHN",)),
+                             gold(code="141", actor=("GBR",), recipient=("CHN",))))
+    assert len(folded) == 1 and {p.country for p in folded[0].actor} == {"USA", "GBR"}
+    s = run(folded, [pred(event_type="PROTEST", cameo="141", actor=("USA", "GBR"), recipient=("CHN",))])
+    assert s.metrics["event"].as_dict()["f1"] == 1.0 and s.metrics["actor_country"].tp == 2
 
 
 def test_unannotated_parties_are_not_scored():

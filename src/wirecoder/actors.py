@@ -44,7 +44,7 @@ def np_tokens(tok: Token) -> list[Token]:
         if child.dep_ in _NP_STOP_DEPS:
             if child.dep_ == "prep" and child.lower_ == "of" and tok.lemma_.lower() in _OF_HEADS:
                 keep.extend(child.subtree)
-            elif child.dep_ == "prep" and child.lower_ == "in" and tok.pos_ != "PROPN" and any(
+            elif child.dep_ == "prep" and child.lower_ in ("in", "from") and tok.pos_ != "PROPN" and any(
                     g.dep_ == "pobj" and g.pos_ == "PROPN" for g in child.children):
                 keep.extend(child.subtree)  # "a court in Guyana", "police in Nairobi"
             elif child.dep_ == "appos":
@@ -132,6 +132,9 @@ class ActorResolver:
         if countries:
             # "US and British activists", "the US, Russia and Switzerland": one actor per country
             named = [m for m in countries if not _inside_possessive(words, m)] or countries[-1:]
+            if len(named) > 1 and not _coordinated(words, named):
+                # "the French military in Rwanda": the modifier names the actor, the place does not
+                named = [m for m in named if not _under_in(words, m)][-1:] or named[-1:]
             if head_agent is None and not any(covers_head(m) for m in named):
                 named = named[-1:]
             return [self._country_actor(m, agent, text, head, day) for m in _distinct(named, day)]
@@ -165,7 +168,8 @@ class ActorResolver:
 
 def _coordinated(words: list[Token], named: list[KBMatch]) -> bool:
     """True when a conjunction separates the first two names ("Pakistani and Afghan ...")."""
-    between = words[named[0].end:named[1].start]
+    doc = words[0].doc
+    between = doc[words[named[0].end - 1].i + 1:words[named[1].start].i]
     return any(t.dep_ == "cc" or t.text == "," for t in between)
 
 
@@ -213,7 +217,7 @@ def _modifier_start(words: list[Token], hyphen_idx: int) -> int:
 
 def _under_in(words: list[Token], match: KBMatch) -> bool:
     tok = words[match.start]
-    return any(a.dep_ == "prep" and a.lower_ == "in" for a in tok.ancestors if a in words)
+    return any(a.dep_ == "prep" and a.lower_ in ("in", "from") for a in tok.ancestors if a in words)
 
 
 def _inside_possessive(words: list[Token], match: KBMatch) -> bool:

@@ -31,6 +31,8 @@ RECIPIENT_PREPS = {"with", "against", "on", "upon", "at", "to", "into", "toward"
 # Prepositions that introduce the recipient of a noun event ("the shooting down of a Russian warplane").
 NOUN_RECIPIENT_PREPS = RECIPIENT_PREPS | {"of", "between", "for"}
 NOUN_ACTOR_PREPS = {"by", "from"}
+# Verbs whose "from X" names the party affected: "withdrew from Syria", "expelled from Iran".
+AWAY_FROM_LEMMAS = {"withdraw", "retreat", "pull", "expel", "evacuate", "recall", "remove", "release", "free"}
 CONTROL_CLASSES = {"intent", "propose", "refuse", "demand", "appeal", "threaten", "deny"}
 HYPOTHETICAL_AUX = {"could", "might", "may", "would", "should", "can"}
 FUTURE_AUX = {"will", "shall", "'ll"}
@@ -104,8 +106,13 @@ def _particle(tok: Token) -> Token | None:
 
 
 def _object(tok: Token) -> Token | None:
-    """The thing acted on; in "provide X with Y" that is Y."""
+    """The thing acted on; in "provide X with Y" that is Y; in "demands were met" the demands."""
     if _pos(tok) == "VERB":
+        passive_subj = next((c for c in tok.children if c.dep_ in PASSIVE_SUBJ_DEPS), None)
+        if passive_subj is not None and not any(c.dep_ in OBJ_DEPS for c in tok.children):
+            return passive_subj
+        if tok.dep_ == "acl" and tok.tag_ == "VBN" and _pos(tok.head) == "NOUN":
+            return tok.head  # "a report released on Tuesday"
         with_obj = next(iter(_prep_objects(tok, {"with"})), None)
         if with_obj is not None and any(c.dep_ in ("dobj", "dative") for c in tok.children):
             return with_obj
@@ -147,7 +154,7 @@ def _conditions_hold(row: Trigger, tok: Token) -> bool:
                 words = {_lemma(obj)} | {_lemma(c) for c in obj.children if c.dep_ in ("compound", "amod")}
             if key == "obj" and not words & values:
                 return False
-            if key == "notobj" and (obj is None or words & values):
+            if key == "notobj" and words & values:
                 return False
         elif key == "mod":
             if not _modifier_lemmas(tok) & values:
@@ -158,6 +165,12 @@ def _conditions_hold(row: Trigger, tok: Token) -> bool:
         elif key == "subj":
             subj = next((c for c in tok.children if c.dep_ in SUBJ_DEPS), None)
             if subj is None or _lemma(subj) not in values:
+                return False
+        elif key == "notsubj":
+            # the doer, active or passive ("killed by the crash")
+            doer = next((c for c in tok.children if c.dep_ in SUBJ_DEPS), None) or _agent_of(tok)
+            if doer is not None and (_lemma(doer) in values or any(
+                    _lemma(c) in values for c in doer.children if c.dep_ == "compound")):
                 return False
     return True
 
@@ -197,13 +210,14 @@ def _regular_stems(word: str) -> list[str]:
 
 def subject_of(tok: Token) -> tuple[Token | None, bool]:
     """(subject, passive) of a verb, following conj/xcomp chains for shared subjects."""
+    own_passive = any(c.dep_ == "auxpass" for c in tok.children)  # "... and were released by Putin"
     seen = 0
     cur = tok
     while cur is not None and seen < 6:
         seen += 1
         for child in cur.children:
             if child.dep_ in SUBJ_DEPS:
-                return child, False
+                return child, own_passive and cur is not tok
             if child.dep_ in PASSIVE_SUBJ_DEPS:
                 return child, True
         if cur.dep_ == "pcomp" and cur.head.dep_ == "prep" and cur.head.lower_ in ("of", "for"):
@@ -276,12 +290,16 @@ def _agent_of(tok: Token) -> Token | None:
     return None
 
 
+NOT_PARTIES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"}
+
+
 def _prep_objects(tok: Token, preps: set[str]) -> list[Token]:
+    """Objects of the given prepositions on `tok`, leaving out times and amounts ("on Saturday")."""
     out = []
     for child in tok.children:
         if child.dep_ == "prep" and child.lower_ in preps:
             pobj = _pobj(child)
-            if pobj is not None:
+            if pobj is not None and pobj.ent_type_ not in NOT_PARTIES:
                 out.append(pobj)
     return out
 
@@ -309,8 +327,14 @@ def _verb_arguments(tok: Token) -> tuple[list[int], list[int]]:
             recipients.extend(p.i for p in _prep_objects(obj, {"on", "against", "to", "with"}))
         recipients.extend(p.i for p in _prep_objects(tok, RECIPIENT_PREPS))
     particle = _particle(tok)
+    recipients.extend(p.i for p in _prep_objects(tok, {"from"}) if _lemma(tok) in AWAY_FROM_LEMMAS)
     if particle is not None:
         recipients.extend(p.i for p in _prep_objects(particle, {"of"}))  # "shooting down of a warplane"
+    if passive and not actors:
+        # "were killed in Israeli tank shelling": whoever did the shelling did the killing
+        for means in _prep_objects(tok, {"in", "during", "by"}):
+            noun_actors, _ = _noun_arguments(means, None)
+            actors.extend(noun_actors)
     if passive and tok.dep_ == "acl" and tok.head.dep_ in ("dobj", "obj"):
         # "Erdogan offered the clarification demanded by Moscow": Erdogan is asked
         giver, _ = subject_of(tok.head.head)
@@ -373,13 +397,20 @@ def _modality(tok: Token) -> str | None:
         for child in cur.children:
             low = child.lower_
             if child.dep_ in ("aux", "auxpass"):
-                if low in FUTURE_AUX:
+                if low in FUTURE_AUX or (low == "would" and _reported_clause(cur)):
                     return "intended"
                 if low in HYPOTHETICAL_AUX:
                     return "hypothetical"
             if child.dep_ == "mark" and low in ("if", "unless"):
                 return "hypothetical"
     return None
+
+
+def _reported_clause(tok: Token) -> bool:
+    """In a clause reported by a speech verb ("announced it would free"), "would" is a future."""
+    while tok.dep_ in ("conj", "xcomp") and tok.head is not tok:
+        tok = tok.head
+    return tok.dep_ == "ccomp" and _lemma(tok.head) in SPEECH_HEADS | {"announce", "report"}
 
 
 def _complement(tok: Token, lexicon: Lexicon) -> Token | None:
@@ -496,8 +527,34 @@ def find_mentions(sent: Span, lexicon: Lexicon) -> list[Mention]:
         if mention is not None:
             mentions.append(mention)
     mentions.extend(_claims(sent, mentions, state))
+    mentions = _absorb_parts(mentions, sent.doc)
     mentions.sort(key=lambda m: m.trigger)
     return mentions
+
+
+def _absorb_parts(mentions: list[Mention], doc) -> list[Mention]:
+    """One event, not two, when a mention is the means or purpose of another of the same kind:
+    "killed in Israeli tank shelling", "will meet in Zurich to discuss". The more specific code wins."""
+    by_trigger = {m.trigger: m for m in mentions}
+    dropped: set[int] = set()
+    for m in mentions:
+        tok = doc[m.trigger]
+        head = tok.head
+        if tok.dep_ == "pobj" and head.dep_ == "prep" and head.lower_ in ("in", "during", "by", "with"):
+            head = head.head
+        elif tok.dep_ not in ("advcl", "xcomp"):
+            continue
+        outer = by_trigger.get(head.i)
+        if outer is None or outer is m or outer.cameo[:2] != m.cameo[:2] or outer.trigger in dropped:
+            continue
+        if not outer.actor_heads:
+            outer.actor_heads = m.actor_heads
+        if not outer.recipient_heads:
+            outer.recipient_heads = m.recipient_heads
+        if outer.cameo.endswith("0") and not m.cameo.endswith("0"):
+            outer.cameo = m.cameo
+        dropped.add(m.trigger)
+    return [m for m in mentions if m.trigger not in dropped]
 
 
 # Verbs of saying that accuse when what they report is someone else's hostile act.
@@ -531,22 +588,30 @@ def _claims(sent: Span, mentions: list[Mention], state: _Sentence) -> list[Menti
 DESIRE_LEMMAS = {"want", "plan", "intend", "seek", "hope", "aim", "prepare", "wish", "threaten", "mean"}
 
 
-def _has_object_control(tok: Token) -> bool:
+def _controlled(tok: Token) -> Token | None:
+    """The one who should act in "wants Germany to pay" (object or subject of the to-clause)."""
     xcomp = next((c for c in tok.children if c.dep_ in ("xcomp", "ccomp")), None)
     if xcomp is None:
-        return False
+        return None
     obj = next((c for c in tok.children if c.dep_ in ("dobj", "obj") and c.i < xcomp.i), None)
+    if obj is not None:
+        return obj
     subj = next((c for c in xcomp.children if c.dep_ in SUBJ_DEPS and c.i < xcomp.i), None)
-    return obj is not None or (subj is not None and subj.pos_ != "PRON" and xcomp.dep_ == "ccomp"
-                               and any(c.lower_ == "to" for c in xcomp.children))
+    if subj is not None and subj.pos_ != "PRON" and any(c.lower_ == "to" for c in xcomp.children):
+        return subj
+    return None
+
+
+def _has_object_control(tok: Token) -> bool:
+    return _controlled(tok) is not None
 
 
 def _takes_default(tok: Token) -> bool:
     """A demand/appeal/refusal verb with no event complement still codes when it has an object."""
     if any(c.dep_ == "ccomp" and any(g.tag_ in ("WRB", "WP", "WDT") for g in c.children) for c in tok.children):
         return False  # "asked why ...": a question, not an appeal
-    has_object = any(c.dep_ in ("dobj", "obj", "dative")
-                     or (c.dep_ == "prep" and c.lower_ in ("for", "from", "on", "upon"))
+    has_object = any(c.dep_ in ("dobj", "obj", "dative", "xcomp")
+                     or (c.dep_ == "prep" and c.lower_ in ("for", "from", "on", "upon", "to"))
                      for c in tok.children)
     if tok.dep_ == "acl" and tok.tag_ == "VBN":
         return _agent_of(tok) is not None  # "the clarification demanded by Moscow"
@@ -554,7 +619,7 @@ def _takes_default(tok: Token) -> bool:
 
 
 def _code_token(tok: Token, rows: list[Trigger], state: _Sentence) -> Mention | None:
-    control = [r for r in rows if r.kind in CONTROL_CLASSES]
+    control = [r for r in rows if r.kind in CONTROL_CLASSES and _conditions_hold(r, tok)]
     if control and control[0].kind == "intent" and _has_object_control(tok):
         # "Obama wants Putin to attack": wanting someone else to act is an appeal to them
         control = [replace(control[0], kind="appeal")]
@@ -581,6 +646,8 @@ def _code_token(tok: Token, rows: list[Trigger], state: _Sentence) -> Mention | 
     if light:
         direct = next((c for c in tok.children if c.dep_ in ("dobj", "obj")), None)
         candidates = [direct, *_prep_objects(tok, {"into", "in"})]
+        if direct is not None:
+            candidates += _prep_objects(direct, {"in", "into"})  # "engaged peacekeepers in a firefight"
         obj = next((c for c in candidates if c is not None and state.rows(c)), None)
         if obj is not None:
             state.light_object[tok.i] = obj
@@ -631,8 +698,13 @@ def _event(tok: Token, row: Trigger, cameo: str, state: _Sentence) -> Mention:
     particle = _particle(tok)
     if row.particle and particle is not None:
         end = particle.i + 1
-    if _pos(tok) == "VERB":
+    nominal = _pos(tok) == "VERB" and tok.tag_ == "VBG" and tok.dep_ in ("pobj", "dobj", "nsubj", "nsubjpass")
+    if _pos(tok) == "VERB" and not nominal:
         actors, recipients = _verb_arguments(tok)
+        if row.kind in ("appeal", "demand"):
+            controlled = _controlled(tok)
+            if controlled is not None:
+                recipients = [controlled.i]  # "wants Germany to pay": Germany is asked
         if not recipients and cameo[:2] in ("11", "12", "13"):
             # "alleged that France was aware": the accused is the subject of the allegation
             clause = next((c for c in tok.children if c.dep_ == "ccomp"), None)
@@ -660,6 +732,9 @@ def _event(tok: Token, row: Trigger, cameo: str, state: _Sentence) -> Mention:
     factuality = "negated" if _negated(tok) else (_modality(tok) or "asserted")
     if tok.dep_ == "acl" and tok.tag_ == "VB" and factuality == "asserted":
         factuality = "intended"  # "Ankara's determination to attack"
+    elif factuality == "intended" and row.kind == "event":
+        # "will sign an agreement" is AGREE, "will attack" THREATEN: PLOVER codes the single category
+        cameo = _future_code(cameo)
     anaphoric = _pos(tok) == "NOUN" and any(
         c.dep_ in ("det", "poss") and c.lower_ in DEFINITE for c in tok.children)
     return Mention(
@@ -682,6 +757,16 @@ def _in_main_clause(tok: Token) -> bool:
         tok = tok.head
         steps += 1
     return True
+
+
+def _future_code(cameo: str) -> str:
+    for length in (4, 3, 2):
+        key = cameo[:length]
+        if cameo[:2] in ("13", "14", "15", "16", "17", "18", "19", "20") and key in THREATEN_CODES:
+            return THREATEN_CODES[key]
+        if cameo[:2] in ("04", "05", "06", "07", "08") and key in INTENT_CODES:
+            return INTENT_CODES[key]
+    return cameo
 
 
 def _wrap(tok: Token, row: Trigger, inner: Mention, state: _Sentence) -> Mention:

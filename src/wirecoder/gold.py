@@ -137,6 +137,26 @@ def _fold_reciprocal(events: list[GoldEvent]) -> tuple[GoldEvent, ...]:
     return tuple(out)
 
 
+def _fold_compound(events: tuple[GoldEvent, ...]) -> tuple[GoldEvent, ...]:
+    """PETRARCH splits "US and British activists protested" into one event per actor; wirecoder keeps one
+    event with a compound actor. Events with the same code and one side in common are joined."""
+    out: list[GoldEvent] = []
+    for e in events:
+        for idx, o in enumerate(out):
+            if o.code != e.code or o.reciprocal or e.reciprocal:
+                continue
+            if o.recipient == e.recipient and o.actor != e.actor:
+                out[idx] = GoldEvent(**{**o.__dict__, "actor": o.actor + tuple(a for a in e.actor if a not in o.actor)})
+                break
+            if o.actor == e.actor and o.recipient != e.recipient:
+                extra = tuple(r for r in e.recipient if r not in o.recipient)
+                out[idx] = GoldEvent(**{**o.__dict__, "recipient": o.recipient + extra})
+                break
+        else:
+            out.append(e)
+    return tuple(out)
+
+
 def read_gold(path: str | Path) -> Iterator[GoldRecord]:
     """Records of a gold JSONL file; a malformed line raises InputError naming the line."""
     path = Path(path)
@@ -160,7 +180,7 @@ def read_gold(path: str | Path) -> Iterator[GoldRecord]:
             yield GoldRecord(
                 id=str(obj.get("id", line_no)), dataset=str(obj.get("dataset", path.stem)), text=text,
                 published=date.fromisoformat(obj["date"]) if obj.get("date") else None,
-                events=_fold_reciprocal(events),
+                events=_fold_compound(_fold_reciprocal(events)),
                 document_level=any(e.scheme in ("KAIROS", "MUC-4") for e in events)
                 or obj.get("dataset") in ("wikievents", "muc4"),
                 category=meta.get("category"), line=line_no,

@@ -11,7 +11,7 @@ from pathlib import Path
 from .errors import DataFileError
 
 CLASSES = ("event", "light", "speech", "intent", "propose", "refuse", "demand", "appeal", "threaten", "deny")
-CONDITION_KEYS = ("obj", "notobj", "mod", "prep", "subj")
+CONDITION_KEYS = ("obj", "notobj", "mod", "prep", "subj", "notsubj")
 LEXICON_FILE = "triggers.tsv"
 
 
