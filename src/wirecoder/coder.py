@@ -732,7 +732,7 @@ def _event(tok: Token, row: Trigger, cameo: str, state: _Sentence) -> Mention:
     factuality = "negated" if _negated(tok) else (_modality(tok) or "asserted")
     if tok.dep_ == "acl" and tok.tag_ == "VB" and factuality == "asserted":
         factuality = "intended"  # "Ankara's determination to attack"
-    elif factuality == "intended" and row.kind == "event":
+    if factuality == "intended" and row.kind == "event":
         # "will sign an agreement" is AGREE, "will attack" THREATEN: PLOVER codes the single category
         cameo = _future_code(cameo)
     anaphoric = _pos(tok) == "NOUN" and any(
