@@ -83,7 +83,7 @@ def test_writes_the_store(tmp_path, capsys, monkeypatch):
         code, _, _ = _run(capsys, monkeypatch, ["code", str(path), "--db", str(db), "--format", "jsonl"])
         assert code == 0
     with EventStore(db) as store:
-        assert store.counts() == {"articles": 1, "events": 1, "rejected": 0}
+        assert store.counts() == {"articles": 1, "reports": 1, "events": 1, "rejected": 0}
 
 
 def test_help_has_an_example(capsys):

@@ -1,38 +1,83 @@
-"""The embedded store: atomic per-article writes, idempotent re-ingest, schema version."""
+"""The embedded store: atomic per-article writes, idempotent re-ingest, schema version and migration,
+cross-article deduplication."""
 
 import duckdb
 import pytest
 
 from wirecoder.errors import StoreError
-from wirecoder.schema import Article, Entity, Event
+from wirecoder.schema import Article, Entity, Event, Place
 from wirecoder.store import SCHEMA_VERSION, EventStore
 
+ALANYA = Place("Alanya", "Alanya", "TUR", "07", 36.54, 31.99, 323828)
+ANKARA = Place("Ankara", "Ankara", "TUR", "68", 39.92, 32.85, 323786)
 
-def _event(doc_id: str, n: int) -> Event:
+
+def _event(doc_id: str, n: int, *, event_type="CONSULT", cameo="040", actor="RUS", recipient="TUR",
+           day="2016-12-01", place=ALANYA, factuality="asserted") -> Event:
     return Event(
-        doc_id=doc_id, event_id=f"{n:020x}", event_type="CONSULT", mode=None, context=(), cameo="040",
-        quad_class=1, goldstein=1.0, actor=(Entity("Russia", "Russia", "RUS", None, "wc:country:russia"),),
-        recipient=(), date="2016-12-01", date_precision="day", date_text="Thursday", location=None,
-        attribution=None, factuality="asserted", sentence="Russia met.", span=(0, 6), event_text="Russia",
-        confidence=0.5, coder="test",
-    )
+        doc_id=doc_id, event_id=f"{doc_id}-{n}".ljust(20, "0")[:20], event_type=event_type, mode=None, context=(),
+        cameo=cameo, quad_class=1, goldstein=1.0,
+        actor=(Entity(actor, actor, actor, "GOV", f"wc:country:{actor.lower()}"),),
+        recipient=(Entity(recipient, recipient, recipient, "GOV", f"wc:country:{recipient.lower()}"),),
+        date=day, date_precision="day", date_text="Thursday", location=place, attribution=None,
+        factuality=factuality, sentence="s", span=(0, 3), event_text="met", confidence=0.8, coder="test")
 
 
 def test_put_is_idempotent(tmp_path):
     article = Article("d1", "Russia met Turkey.")
     with EventStore(tmp_path / "s.duckdb") as store:
-        store.put(article, [_event("d1", 1), _event("d1", 2)])
-        store.put(article, [_event("d1", 1), _event("d1", 2)])
-        assert store.counts() == {"articles": 1, "events": 2, "rejected": 0}
+        assert store.put(article, [_event("d1", 1), _event("d1", 2, event_type="ASSAULT", cameo="190")])
+        assert not store.put(article, [_event("d1", 1)])  # same text: nothing changes
+        assert store.counts() == {"articles": 1, "reports": 2, "events": 2, "rejected": 0}
         assert store.is_stored(article)
-        assert [e["event_id"] for e in store.events("d1")] == [f"{1:020x}", f"{2:020x}"]
+
+
+def test_changed_text_replaces_the_coding(tmp_path):
+    with EventStore(tmp_path / "s.duckdb") as store:
+        store.put(Article("d1", "v1"), [_event("d1", 1), _event("d1", 2, event_type="ASSAULT", cameo="190")])
+        store.put(Article("d1", "v2"), [_event("d1", 3)])
+        assert store.counts()["reports"] == 1 and store.counts()["events"] == 1
 
 
 def test_failed_put_leaves_no_half_article(tmp_path):
     with EventStore(tmp_path / "s.duckdb") as store:
         with pytest.raises(StoreError):
-            store.put(Article("d1", "x"), [_event("d1", 1), _event("d1", 1)])  # duplicate event id
-        assert store.counts() == {"articles": 0, "events": 0, "rejected": 0}
+            store.put(Article("d1", "x"), [_event("d1", 1), _event("d1", 1)])  # duplicate report id
+        assert store.counts() == {"articles": 0, "reports": 0, "events": 0, "rejected": 0}
+
+
+def test_reports_of_one_event_in_two_articles_are_one_event(tmp_path):
+    with EventStore(tmp_path / "s.duckdb") as store:
+        store.put(Article("a", "A"), [_event("a", 1)])
+        store.put(Article("b", "B"), [_event("b", 1, day="2016-12-02")])  # a day later: same meeting
+        assert store.counts()["events"] == 1 and store.counts()["reports"] == 2
+        (event,) = store.events()
+        assert event["n_reports"] == 2 and event["n_sources"] == 2
+        reason = store.con.execute("SELECT merge_reason FROM reports WHERE doc_id = 'b'").fetchone()[0]
+        assert '"merged": true' in reason and "same place" in reason
+
+
+@pytest.mark.parametrize("change", [
+    {"day": "2016-12-05"},                      # same dyad, different day
+    {"place": Place("Mosul", "Mosul", "IRQ", None, 36.3, 43.1, 99072)},  # same day, other country
+    {"actor": "USA", "recipient": "CHN"},       # other parties
+    {"event_type": "ASSAULT", "cameo": "190"},  # other type
+    {"factuality": "negated"},
+])
+def test_near_misses_stay_apart(tmp_path, change):
+    with EventStore(tmp_path / "s.duckdb") as store:
+        store.put(Article("a", "A"), [_event("a", 1)])
+        store.put(Article("b", "B"), [_event("b", 1, **change)])
+        assert store.counts()["events"] == 2
+
+
+def test_removing_a_report_updates_its_event(tmp_path):
+    with EventStore(tmp_path / "s.duckdb") as store:
+        store.put(Article("a", "A"), [_event("a", 1)])
+        store.put(Article("b", "B"), [_event("b", 1)])
+        store.put(Article("b", "B changed"), [])
+        (event,) = store.events()
+        assert event["n_reports"] == 1
 
 
 def test_schema_version_recorded_and_newer_refused(tmp_path):
@@ -44,3 +89,22 @@ def test_schema_version_recorded_and_newer_refused(tmp_path):
     con.close()
     with pytest.raises(StoreError, match="newer"):
         EventStore(path)
+
+
+def test_version_1_store_is_migrated(tmp_path):
+    import json
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.execute("CREATE TABLE articles (doc_id VARCHAR PRIMARY KEY, content_hash VARCHAR NOT NULL, title VARCHAR, "
+                "author VARCHAR, published DATE, url VARCHAR, outlet VARCHAR, source_path VARCHAR, "
+                "text VARCHAR NOT NULL, n_events INTEGER NOT NULL, coder VARCHAR NOT NULL, coded_at TIMESTAMP)")
+    con.execute("CREATE TABLE events (event_id VARCHAR PRIMARY KEY, doc_id VARCHAR NOT NULL, record JSON NOT NULL)")
+    con.execute("INSERT INTO articles VALUES ('a', 'h', NULL, NULL, NULL, NULL, NULL, NULL, 'A', 1, 'old', NULL)")
+    con.execute("INSERT INTO events VALUES (?, 'a', ?)", [_event("a", 1).event_id, json.dumps(_event("a", 1).to_dict())])
+    con.close()
+    with EventStore(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.counts() == {"articles": 1, "reports": 1, "events": 1, "rejected": 0}

@@ -100,7 +100,8 @@ def cmd_code(args: argparse.Namespace) -> int:
     n_articles = n_rejected = n_events = 0
     table_rows = []
     inputs = iter_inputs(args.paths, published=args.published, stdin=sys.stdin.buffer)
-    articles = _accept(inputs, Rejected, store, counter := {"rejected": 0})
+    counter = {"rejected": 0, "skipped": 0}
+    articles = _accept(inputs, Rejected, store, counter)
     progress = _progress(sys.stderr.isatty())
     try:
         for article, events in pipeline.code_many(articles):
@@ -121,9 +122,10 @@ def cmd_code(args: argparse.Namespace) -> int:
     if fmt == "table":
         sys.stdout.write(format_table(table_rows) + "\n")
     where = f" into {args.db}" if store is not None else ""
-    print(f"wirecoder: {n_articles} article(s) coded, {n_events} event(s){where}; {n_rejected} input(s) rejected",
-          file=sys.stderr)
-    total = n_articles + n_rejected
+    skipped = f", {counter['skipped']} already stored" if counter["skipped"] else ""
+    print(f"wirecoder: {n_articles} article(s) coded, {n_events} event(s){where}{skipped}; "
+          f"{n_rejected} input(s) rejected", file=sys.stderr)
+    total = n_articles + n_rejected + counter["skipped"]
     if total and n_rejected / total > args.max_failure_rate:
         return EXIT_TOO_MANY_REJECTED
     return EXIT_OK if total else EXIT_ERROR
@@ -154,6 +156,9 @@ def _accept(inputs, rejected_type, store, counter):
             print(f"wirecoder: [{item.code}] {where}: {item.message}", file=sys.stderr)
             if store is not None:
                 store.reject(item.source, item.line, item.code, item.message)
+            continue
+        if store is not None and store.is_stored(item):
+            counter["skipped"] += 1  # re-runs resume: an article stored with the same text is not coded again
             continue
         yield item
 
