@@ -46,7 +46,8 @@ _TABLES = [
         quad_class INTEGER, goldstein DOUBLE, date DATE, date_precision VARCHAR, actor_country VARCHAR,
         actor_sector VARCHAR, recipient_country VARCHAR, recipient_sector VARCHAR, location_name VARCHAR,
         location_country VARCHAR, lat DOUBLE, lon DOUBLE, factuality VARCHAR NOT NULL, n_reports INTEGER NOT NULL,
-        n_sources INTEGER NOT NULL, confidence DOUBLE, record JSON NOT NULL)""",
+        n_sources INTEGER NOT NULL, confidence DOUBLE, actor_countries VARCHAR[], recipient_countries VARCHAR[],
+        entity_ids VARCHAR[], sources VARCHAR[], record JSON NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS entities (
         entity_id VARCHAR PRIMARY KEY, name VARCHAR, country VARCHAR, sector VARCHAR, n_reports INTEGER)""",
     """CREATE TABLE IF NOT EXISTS places (
@@ -60,6 +61,7 @@ _INDEXES = [
     "CREATE INDEX IF NOT EXISTS reports_doc ON reports (doc_id)",
     "CREATE INDEX IF NOT EXISTS reports_event ON reports (event_id)",
     "CREATE INDEX IF NOT EXISTS reports_type_date ON reports (event_type, date)",
+    "CREATE INDEX IF NOT EXISTS events_date ON events (date)",
 ]
 
 
@@ -220,13 +222,18 @@ class EventStore:
                       reports=[r.event_id for r in reports])
         a = rep.actor[0] if rep.actor else None
         b = rep.recipient[0] if rep.recipient else None
+        sources = {r[1] for r in rows} | {x.attribution.source for x in reports if x.attribution}
         self.con.execute(
-            "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [event_id, rep.event_type, rep.mode, cameo, rep.quad_class, rep.goldstein, rep.date,
              rep.date_precision, a.country if a else None, a.sector if a else None, b.country if b else None,
              b.sector if b else None, loc.name if loc else None, loc.country if loc else None,
              loc.lat if loc else None, loc.lon if loc else None, rep.factuality, len(rows),
-             len({r[1] for r in rows}), max(r.confidence for r in reports), json.dumps(record)])
+             len({r[1] for r in rows}), max(r.confidence for r in reports),
+             sorted({x.country for r in reports for x in r.actor if x.country}),
+             sorted({x.country for r in reports for x in r.recipient if x.country}),
+             sorted({x.id for r in reports for x in r.actor + r.recipient if x.id}),
+             sorted(x.lower() for x in sources if x), json.dumps(record)])
 
     def _count_entities(self, event: Event) -> None:
         for e in event.actor + event.recipient:
