@@ -103,7 +103,8 @@ def test_version_1_store_is_migrated(tmp_path):
                 "text VARCHAR NOT NULL, n_events INTEGER NOT NULL, coder VARCHAR NOT NULL, coded_at TIMESTAMP)")
     con.execute("CREATE TABLE events (event_id VARCHAR PRIMARY KEY, doc_id VARCHAR NOT NULL, record JSON NOT NULL)")
     con.execute("INSERT INTO articles VALUES ('a', 'h', NULL, NULL, NULL, NULL, NULL, NULL, 'A', 1, 'old', NULL)")
-    con.execute("INSERT INTO events VALUES (?, 'a', ?)", [_event("a", 1).event_id, json.dumps(_event("a", 1).to_dict())])
+    old = _event("a", 1)
+    con.execute("INSERT INTO events VALUES (?, 'a', ?)", [old.event_id, json.dumps(old.to_dict())])
     con.close()
     with EventStore(path) as store:
         assert store.schema_version() == SCHEMA_VERSION
