@@ -14,7 +14,10 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/wirecoder code examples/ --db $(DB) --format table
-	@echo "Events are stored in $(DB). Try: $(VENV)/bin/wirecoder code examples/page.html --format jsonl --no-store"
+	$(VENV)/bin/wirecoder stats --db $(DB)
+	@echo "Events are stored in $(DB) (re-running codes only new articles). Try:"
+	@echo "  $(VENV)/bin/wirecoder query --db $(DB) --actor RUS --format table"
+	@echo "  $(VENV)/bin/wirecoder code examples/page.html --format jsonl --no-store"
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks tools

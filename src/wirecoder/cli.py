@@ -29,6 +29,51 @@ EVALUATE_EXAMPLES = """examples:
 """
 
 
+QUERY_EXAMPLES = """examples:
+  wirecoder query --actor RUS --recipient TUR --from 2016-11-01 --to 2016-12-31
+  wirecoder query --type ASSAULT --bbox 35,32,43,38 --format jsonl
+  wirecoder query --level reports --source "financial times"
+"""
+STATS_EXAMPLES = """examples:
+  wirecoder stats
+  wirecoder stats --actor RUS --json
+"""
+
+
+def _add_store_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=os.environ.get("WIRECODER_DB", DEFAULT_DB),
+                        help=f"DuckDB store to read (default: $WIRECODER_DB or ./{DEFAULT_DB})")
+    parser.add_argument("--level", choices=("events", "reports"), default="events",
+                        help="deduplicated events (default) or the per-article reports")
+    parser.add_argument("--from", dest="start", type=_iso_date, metavar="YYYY-MM-DD", help="events on or after")
+    parser.add_argument("--to", dest="end", type=_iso_date, metavar="YYYY-MM-DD", help="events on or before")
+    parser.add_argument("--actor", help="actor country code (RUS) or knowledge-base id (wc:person:...)")
+    parser.add_argument("--recipient", help="recipient country code or knowledge-base id")
+    parser.add_argument("--type", dest="event_type", help="PLOVER event type (ASSAULT, CONSULT, ...)")
+    parser.add_argument("--place", help="place name (case-insensitive)")
+    parser.add_argument("--bbox", help="min_lon,min_lat,max_lon,max_lat")
+    parser.add_argument("--factuality", help="asserted, reported, intended, proposed, hypothetical or negated")
+    parser.add_argument("--source", help="outlet or attribution source (substring, case-insensitive)")
+
+
+def _filters(args: argparse.Namespace):
+    from .query import Filters, parse_bbox
+
+    return Filters(start=args.start, end=args.end, actor=args.actor, recipient=args.recipient,
+                   event_type=args.event_type.upper() if args.event_type else None, place=args.place,
+                   bbox=parse_bbox(args.bbox) if args.bbox else None, factuality=args.factuality,
+                   source=args.source)
+
+
+def _open_store(path: str):
+    from .errors import StoreError
+    from .store import EventStore
+
+    if not os.path.exists(path):
+        raise StoreError("no store here", source=path, hint="code some articles first: wirecoder code PATH --db FILE")
+    return EventStore(path, read_only=True)
+
+
 def _iso_date(value: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -60,6 +105,17 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument("--no-store", action="store_true", help="do not write to a store")
     code.add_argument("--max-failure-rate", type=_rate, default=0.5, metavar="RATE",
                       help="exit with status 2 when more than this share of inputs is rejected (default 0.5)")
+    query = sub.add_parser("query", help="list stored events or reports matching filters", epilog=QUERY_EXAMPLES,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_store_filters(query)
+    query.add_argument("--format", choices=("table", "jsonl"), default=None,
+                       help="output format (default: table on a terminal, jsonl when piped)")
+    query.add_argument("--limit", type=int, default=100, help="at most this many rows (default 100)")
+    query.add_argument("--offset", type=int, default=0, help="skip this many rows (paging)")
+    stats = sub.add_parser("stats", help="counts by type, dyad and day", epilog=STATS_EXAMPLES,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_store_filters(stats)
+    stats.add_argument("--json", action="store_true", help="print JSON instead of tables")
     evaluate = sub.add_parser("evaluate", help="score the coder against a gold file", epilog=EVALUATE_EXAMPLES,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     evaluate.add_argument("gold", metavar="GOLD.jsonl", help="gold records (schema: conformance/README.upstream.md)")
@@ -79,6 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_code(args)
         if args.command == "evaluate":
             return cmd_evaluate(args)
+        if args.command == "query":
+            return cmd_query(args)
+        if args.command == "stats":
+            return cmd_stats(args)
     except WirecoderError as exc:
         print(f"wirecoder: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -129,6 +189,41 @@ def cmd_code(args: argparse.Namespace) -> int:
     if total and n_rejected / total > args.max_failure_rate:
         return EXIT_TOO_MANY_REJECTED
     return EXIT_OK if total else EXIT_ERROR
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from .query import count, select
+    from .store import event_from_record
+    from .table import format_table
+
+    filters = _filters(args)
+    with _open_store(args.db) as store:
+        records = select(store, filters, level=args.level, limit=args.limit, offset=args.offset)
+        total = count(store, filters, level=args.level)
+    fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
+    if fmt == "jsonl":
+        for record in records:
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(format_table([event_from_record(r) for r in records]) + "\n")
+    print(f"wirecoder: {len(records)} of {total} {args.level} shown", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from .query import stats
+
+    with _open_store(args.db) as store:
+        result = stats(store, _filters(args), level=args.level)
+    if args.json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return EXIT_OK
+    out = ["by type:"] + [f"  {r['event_type']:<10} {r['n']:>8}" for r in result["by_type"]]
+    out += ["by dyad (actor -> recipient):"] + [f"  {r['actor']} -> {r['recipient']:<5} {r['n']:>8}"
+                                               for r in result["by_dyad"]]
+    out += ["by day:"] + [f"  {r['date']} {r['n']:>8}" for r in result["by_day"]]
+    sys.stdout.write("\n".join(out) + "\n")
+    return EXIT_OK
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

@@ -99,7 +99,7 @@ def where(filters: Filters, level: str) -> tuple[str, list]:
             clauses.append("(lower(outlet) LIKE ? OR lower(attribution) LIKE ?)")
             params += [pattern, pattern]
         else:
-            clauses.append("len(list_filter(sources, s -> s LIKE ?)) > 0")
+            clauses.append("len(list_filter(sources, lambda s: s LIKE ?)) > 0")
             params.append(pattern)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
