@@ -28,7 +28,7 @@ lint: $(VENV)/.installed
 
 # Regenerate the hashed lock after changing dependencies in pyproject.toml (needs uv).
 lock:
-	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	uv pip compile pyproject.toml --extra dev --extra dask --generate-hashes --python-version 3.11 \
 		--no-header --no-annotate -o requirements.lock
 
 # Score every conformance suite: docs/accuracy/*.md and the README table.

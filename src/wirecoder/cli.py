@@ -105,6 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument("--no-store", action="store_true", help="do not write to a store")
     code.add_argument("--max-failure-rate", type=_rate, default=0.5, metavar="RATE",
                       help="exit with status 2 when more than this share of inputs is rejected (default 0.5)")
+    code.add_argument("--workers", type=int, default=1, metavar="N",
+                      help="processes for local coding (default 1; 0 = one per CPU core)")
+    code.add_argument("--engine", choices=("local", "dask"), default="local",
+                      help="local processes (default) or a Dask cluster (needs --scheduler)")
+    code.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    code.add_argument("--parquet-dir", metavar="DIR",
+                      help="with --engine dask: keep the workers' Parquet parts here")
+    code.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                      help="reject an article whose coding takes longer (default 120)")
     query = sub.add_parser("query", help="list stored events or reports matching filters", epilog=QUERY_EXAMPLES,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_store_filters(query)
@@ -149,13 +158,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_code(args: argparse.Namespace) -> int:
-    from .pipeline import Pipeline
+    from .batch import Failure, code_dask, code_local
     from .readers import Rejected, iter_inputs
     from .store import EventStore
     from .table import format_table
 
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
-    pipeline = Pipeline.default()
+    if args.engine == "dask" and not args.scheduler:
+        raise WirecoderError("--engine dask needs --scheduler ADDRESS", hint="e.g. --scheduler tcp://127.0.0.1:8786")
+    workers = args.workers if args.workers > 0 else (os.cpu_count() or 1)
     store = None if args.no_store else EventStore(args.db)
     n_articles = n_rejected = n_events = 0
     table_rows = []
@@ -163,8 +174,19 @@ def cmd_code(args: argparse.Namespace) -> int:
     counter = {"rejected": 0, "skipped": 0}
     articles = _accept(inputs, Rejected, store, counter)
     progress = _progress(sys.stderr.isatty())
+    if args.engine == "dask":
+        results = code_dask(articles, args.scheduler, out_dir=args.parquet_dir, timeout=args.timeout)
+    else:
+        results = code_local(articles, workers=workers, timeout=args.timeout)
     try:
-        for article, events in pipeline.code_many(articles):
+        for article, events in results:
+            if isinstance(events, Failure):
+                counter["rejected"] += 1
+                where = article.source_path or article.doc_id
+                print(f"wirecoder: [{events.code}] {where}: {events.message}", file=sys.stderr)
+                if store is not None:
+                    store.reject(where, None, events.code, events.message)
+                continue
             n_articles += 1
             n_events += len(events)
             if store is not None:

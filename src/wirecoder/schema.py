@@ -41,6 +41,16 @@ class Article:
         end = len(self.text) if self.body_end is None else self.body_end
         return self.body_start, end
 
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["published"] = self.published.isoformat() if self.published else None
+        return out
+
+    @classmethod
+    def from_dict(cls, obj: dict) -> Article:
+        published = obj.get("published")
+        return cls(**{**obj, "published": date.fromisoformat(published) if published else None})
+
 
 @dataclass(frozen=True)
 class Entity:

@@ -1,0 +1,217 @@
+"""Coding many articles: a local process pool or a Dask cluster, streaming, in input order.
+
+Every engine yields `(article, events)` or `(article, Failure)` in the order the articles came in, so
+the store (and its deduplication) sees the same sequence whatever the engine. Workers load the
+pipeline once. An article that raises, runs past the time limit or kills its worker becomes a
+`Failure`; the batch goes on. Design notes: docs/scale.md.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from .schema import Article, Event
+
+CHUNK_ARTICLES = 8        # articles per task: large enough to amortise IPC, small enough to stream
+IN_FLIGHT_PER_WORKER = 2  # tasks queued per worker: keeps workers busy with bounded memory
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str      # W109 error while coding, W110 time limit, W111 worker crashed
+    message: str
+
+
+Result = tuple[Article, "list[Event] | Failure"]
+
+_pipeline = None  # one per worker process
+
+
+def _worker_pipeline():
+    global _pipeline
+    if _pipeline is None:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        from .pipeline import Pipeline
+
+        _pipeline = Pipeline.default()
+    return _pipeline
+
+
+class _TimeLimit(Exception):
+    pass
+
+
+@contextmanager
+def _time_limit(seconds: float | None):
+    if not seconds or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _TimeLimit
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def code_one(article: Article, timeout: float | None = None) -> list[Event] | Failure:
+    """Code one article in this process, turning any failure into a `Failure`."""
+    try:
+        with _time_limit(timeout):
+            return _worker_pipeline().code(article)
+    except _TimeLimit:
+        return Failure("W110", f"coding took longer than {timeout:g} s")
+    except MemoryError:
+        return Failure("W109", "out of memory while coding")
+    except Exception as exc:  # a bug in one article's coding must not stop the batch
+        return Failure("W109", f"{type(exc).__name__}: {exc}")
+
+
+def code_chunk(articles: list[Article], timeout: float | None = None) -> list[list[Event] | Failure]:
+    return [code_one(a, timeout) for a in articles]
+
+
+def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    it = iter(articles)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def code_local(articles: Iterable[Article], *, workers: int = 1, timeout: float | None = None,
+               chunk: int = CHUNK_ARTICLES) -> Iterator[Result]:
+    """Code with `workers` processes (1: in this process), streaming results in input order."""
+    if workers <= 1:
+        for article in articles:
+            yield article, code_one(article, timeout)
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_pipeline)
+    pending: deque[tuple[list[Article], Future]] = deque()
+    source = _chunks(articles, chunk)
+    try:
+        for batch in source:
+            pending.append((batch, pool.submit(code_chunk, batch, timeout)))
+            while len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                batch_done, future = pending.popleft()
+                results, pool = _collect(batch_done, future, pool, workers, timeout, pending)
+                yield from zip(batch_done, results, strict=True)
+        while pending:
+            batch_done, future = pending.popleft()
+            results, pool = _collect(batch_done, future, pool, workers, timeout, pending)
+            yield from zip(batch_done, results, strict=True)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _collect(batch: list[Article], future: Future, pool: ProcessPoolExecutor, workers: int,
+             timeout: float | None, pending: deque) -> tuple[list, ProcessPoolExecutor]:
+    """The chunk's results; when a worker died, retry its articles one by one in a fresh pool and
+    resubmit the other queued chunks, so only the article that kills a worker is lost."""
+    try:
+        return future.result(), pool
+    except BrokenProcessPool:
+        pass
+    pool.shutdown(wait=False, cancel_futures=True)
+    results = []
+    for article in batch:
+        single = ProcessPoolExecutor(max_workers=1, initializer=_worker_pipeline)
+        try:
+            results.append(single.submit(code_one, article, timeout).result())
+        except BrokenProcessPool:
+            results.append(Failure("W111", "the worker coding this article crashed"))
+        finally:
+            single.shutdown(wait=False, cancel_futures=True)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_pipeline)
+    for idx, (other, _) in enumerate(pending):
+        pending[idx] = (other, pool.submit(code_chunk, other, timeout))
+    return results, pool
+
+
+# --- Dask --------------------------------------------------------------------------------------
+
+def dask_code_chunk(articles: list[Article], out_dir: str, part: int, timeout: float | None = None) -> str:
+    """Run on a Dask worker: code a chunk and write it as one Parquet part; returns the part's path."""
+    import json
+
+    import duckdb
+
+    rows = []
+    for seq, (article, result) in enumerate(zip(articles, code_chunk(articles, timeout), strict=True)):
+        if isinstance(result, Failure):
+            events, error = None, json.dumps({"code": result.code, "message": result.message})
+        else:
+            events, error = json.dumps([e.to_dict() for e in result]), None
+        rows.append((part, seq, json.dumps(article.to_dict()), events, error))
+    path = Path(out_dir) / f"part-{part:06d}.parquet"
+    tmp = path.with_suffix(".tmp")
+    con = duckdb.connect()
+    con.execute("CREATE TABLE part (part INTEGER, seq INTEGER, article JSON, events JSON, error JSON)")
+    con.executemany("INSERT INTO part VALUES (?, ?, ?, ?, ?)", rows)
+    con.execute(f"COPY part TO '{tmp}' (FORMAT PARQUET)")
+    con.close()
+    os.replace(tmp, path)  # a part is complete or absent
+    return str(path)
+
+
+def read_part(path: str) -> Iterator[Result]:
+    import json
+
+    import duckdb
+
+    from .store import event_from_record
+
+    con = duckdb.connect()
+    rows = con.execute("SELECT article, events, error FROM read_parquet(?) ORDER BY seq", [path]).fetchall()
+    con.close()
+    for article, events, error in rows:
+        art = Article.from_dict(json.loads(article))
+        if error is not None:
+            err = json.loads(error)
+            yield art, Failure(err["code"], err["message"])
+        else:
+            yield art, [event_from_record(r) for r in json.loads(events)]
+
+
+def code_dask(articles: Iterable[Article], scheduler: str, *, out_dir: str | Path | None = None,
+              timeout: float | None = None, chunk: int = CHUNK_ARTICLES, in_flight: int = 8) -> Iterator[Result]:
+    """Code on a Dask cluster: workers write Parquet parts under `out_dir` (kept when given); results
+    are read back and yielded in input order for loading into the store."""
+    try:
+        from distributed import Client
+    except ImportError as exc:
+        from .errors import WirecoderError
+
+        raise WirecoderError("the Dask engine needs the 'distributed' package",
+                             hint="pip install 'wirecoder[dask]'") from exc
+    keep = out_dir is not None
+    directory = Path(out_dir) if keep else Path(tempfile.mkdtemp(prefix="wirecoder-dask-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    client = Client(scheduler)
+    pending: deque = deque()
+    try:
+        for part, batch in enumerate(_chunks(articles, chunk)):
+            pending.append(client.submit(dask_code_chunk, batch, str(directory), part, timeout, pure=False))
+            while len(pending) >= in_flight:
+                yield from read_part(pending.popleft().result())
+        while pending:
+            yield from read_part(pending.popleft().result())
+    finally:
+        client.close()
+        if not keep:
+            for p in directory.glob("part-*.parquet"):
+                p.unlink()
+            directory.rmdir()
