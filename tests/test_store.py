@@ -109,3 +109,20 @@ def test_version_1_store_is_migrated(tmp_path):
     with EventStore(path) as store:
         assert store.schema_version() == SCHEMA_VERSION
         assert store.counts() == {"articles": 1, "reports": 1, "events": 1, "rejected": 0}
+
+
+def test_doctor_finds_damage(tmp_path, capsys):
+    from wirecoder import cli
+
+    path = tmp_path / "d.duckdb"
+    with EventStore(path) as store:
+        store.put(Article("a", "A"), [_event("a", 1)])
+        assert store.check() == []
+    assert cli.main(["doctor", "--db", str(path)]) == 0
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE articles SET text = 'tampered'")
+    con.execute("DELETE FROM events")
+    con.close()
+    assert cli.main(["doctor", "--db", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "content hash" in err and "event is missing" in err

@@ -11,7 +11,7 @@ from datetime import date
 
 from . import __version__
 from .errors import WirecoderError
-from .store import DEFAULT_DB
+from .store import DEFAULT_DB, SCHEMA_VERSION
 
 EXIT_OK, EXIT_ERROR, EXIT_TOO_MANY_REJECTED = 0, 1, 2
 
@@ -125,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_store_filters(stats)
     stats.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    doctor = sub.add_parser("doctor", help="check a store's integrity and schema version",
+                            epilog="example:\n  wirecoder doctor --db wirecoder.duckdb",
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    doctor.add_argument("--db", default=os.environ.get("WIRECODER_DB", DEFAULT_DB),
+                        help=f"DuckDB store to check (default: $WIRECODER_DB or ./{DEFAULT_DB})")
     evaluate = sub.add_parser("evaluate", help="score the coder against a gold file", epilog=EVALUATE_EXAMPLES,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     evaluate.add_argument("gold", metavar="GOLD.jsonl", help="gold records (schema: conformance/README.upstream.md)")
@@ -148,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_query(args)
         if args.command == "stats":
             return cmd_stats(args)
+        if args.command == "doctor":
+            return cmd_doctor(args)
     except WirecoderError as exc:
         print(f"wirecoder: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -245,6 +252,20 @@ def cmd_stats(args: argparse.Namespace) -> int:
                                                for r in result["by_dyad"]]
     out += ["by day:"] + [f"  {r['date']} {r['n']:>8}" for r in result["by_day"]]
     sys.stdout.write("\n".join(out) + "\n")
+    return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    with _open_store(args.db) as store:
+        problems = store.check()
+        counts = store.counts()
+    summary = ", ".join(f"{n} {table}" for table, n in counts.items())
+    if problems:
+        for problem in problems:
+            print(f"wirecoder: {args.db}: {problem}", file=sys.stderr)
+        print(f"wirecoder: {len(problems)} problem(s) in {args.db} ({summary})", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"{args.db}: ok, schema {SCHEMA_VERSION} ({summary})")
     return EXIT_OK
 
 

@@ -273,6 +273,39 @@ class EventStore:
                 "ORDER BY date, event_id", [doc_id]).fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    def check(self) -> list[str]:
+        """Integrity problems (empty when the store is sound): `wirecoder doctor`."""
+        problems = []
+        version = self.schema_version()
+        if version != SCHEMA_VERSION:
+            problems.append(f"schema version {version}, expected {SCHEMA_VERSION}")
+        checks = {
+            "articles whose report count does not match their reports":
+                "SELECT count(*) FROM articles a WHERE n_reports <> (SELECT count(*) FROM reports r "
+                "WHERE r.doc_id = a.doc_id)",
+            "reports without their article": "SELECT count(*) FROM reports WHERE doc_id NOT IN "
+                                             "(SELECT doc_id FROM articles)",
+            "reports whose event is missing": "SELECT count(*) FROM reports WHERE event_id NOT IN "
+                                              "(SELECT event_id FROM events)",
+            "events without reports": "SELECT count(*) FROM events WHERE event_id NOT IN "
+                                      "(SELECT event_id FROM reports)",
+            "events whose report count is wrong": "SELECT count(*) FROM events e WHERE n_reports <> "
+                                                 "(SELECT count(*) FROM reports r WHERE r.event_id = e.event_id)",
+        }
+        for what, sql in checks.items():
+            n = self.con.execute(sql).fetchone()[0]
+            if n:
+                problems.append(f"{n} {what}")
+        for doc_id, stored, text in self.con.execute("SELECT doc_id, content_hash, text FROM articles").fetchall():
+            if content_hash(text) != stored:
+                problems.append(f"article {doc_id}: text does not match its content hash")
+        for report_id, record in self.con.execute("SELECT report_id, record FROM reports").fetchall():
+            try:
+                event_from_record(json.loads(record))
+            except (ValueError, KeyError, TypeError) as exc:
+                problems.append(f"report {report_id}: unreadable record ({exc})")
+        return problems
+
     def counts(self) -> dict[str, int]:
         return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("articles", "reports", "events", "rejected")}
