@@ -35,15 +35,38 @@ class Failure:
 Result = tuple[Article, "list[Event] | Failure"]
 
 _pipeline = None  # one per worker process
+_dictionaries: str | None = None  # set before workers start: code with PETRARCH dictionaries from this folder
+
+
+class _DictionaryCoder:
+    """A PETRARCH-dictionary coder with the pipeline's `code(article)` interface."""
+
+    def __init__(self, folder: str) -> None:
+        from .petrarch import PACKAGED, PetrarchCoder, load_dictionaries, load_packaged
+
+        packaged = folder in PACKAGED and not Path(folder).is_dir()
+        self.coder = PetrarchCoder(load_packaged(folder) if packaged else load_dictionaries(Path(folder)))
+
+    def code(self, article: Article) -> list[Event]:
+        return self.coder.code_article(article)
+
+
+def use_dictionaries(folder: str | None) -> None:
+    """Code with the PETRARCH-format dictionaries in `folder` instead of wirecoder's own rules."""
+    global _dictionaries, _pipeline
+    _dictionaries, _pipeline = folder, None
 
 
 def _worker_pipeline():
     global _pipeline
     if _pipeline is None:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-        from .pipeline import Pipeline
+        if _dictionaries is not None:
+            _pipeline = _DictionaryCoder(_dictionaries)
+        else:
+            from .pipeline import Pipeline
 
-        _pipeline = Pipeline.default()
+            _pipeline = Pipeline.default()
     return _pipeline
 
 

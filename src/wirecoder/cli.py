@@ -114,6 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="with --engine dask: keep the workers' Parquet parts here")
     code.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
                       help="reject an article whose coding takes longer (default 120)")
+    code.add_argument("--dictionaries", metavar="DIR",
+                      help="code with PETRARCH-2 format dictionaries in DIR (or the shipped set 'phoenix' or "
+                           "'validate') instead of wirecoder's own rules")
+    dictionaries = sub.add_parser("dictionaries", help="PETRARCH-2 format dictionaries")
+    dict_sub = dictionaries.add_subparsers(dest="dict_command", required=True)
+    check = dict_sub.add_parser("check", help="report problems in a dictionary folder",
+                                epilog="example:\n  wirecoder dictionaries check my_dictionaries/",
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    check.add_argument("folder", metavar="DIR", help="folder with *verbs*, *actors*, *agents*, *discards* files")
     query = sub.add_parser("query", help="list stored events or reports matching filters", epilog=QUERY_EXAMPLES,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_store_filters(query)
@@ -155,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_stats(args)
         if args.command == "doctor":
             return cmd_doctor(args)
+        if args.command == "dictionaries":
+            return cmd_dictionaries_check(args)
     except WirecoderError as exc:
         print(f"wirecoder: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -174,6 +185,19 @@ def cmd_code(args: argparse.Namespace) -> int:
     if args.engine == "dask" and not args.scheduler:
         raise WirecoderError("--engine dask needs --scheduler ADDRESS", hint="e.g. --scheduler tcp://127.0.0.1:8786")
     workers = args.workers if args.workers > 0 else (os.cpu_count() or 1)
+    if args.dictionaries:
+        if args.engine == "dask":
+            raise WirecoderError("--dictionaries works with the local engine only")
+        from pathlib import Path
+
+        from .batch import use_dictionaries
+        from .petrarch import load_dictionaries
+
+        from .petrarch import PACKAGED
+
+        if not (args.dictionaries in PACKAGED and not Path(args.dictionaries).is_dir()):
+            load_dictionaries(Path(args.dictionaries))  # validate up front: errors name file and line
+        use_dictionaries(args.dictionaries)
     store = None if args.no_store else EventStore(args.db)
     n_articles = n_rejected = n_events = 0
     table_rows = []
@@ -253,6 +277,20 @@ def cmd_stats(args: argparse.Namespace) -> int:
     out += ["by day:"] + [f"  {r['date']} {r['n']:>8}" for r in result["by_day"]]
     sys.stdout.write("\n".join(out) + "\n")
     return EXIT_OK
+
+
+def cmd_dictionaries_check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .petrarch import check_dictionaries
+
+    problems = check_dictionaries(Path(args.folder))
+    for p in problems:
+        where = f"{p.path}:{p.line}" if p.line else str(p.path)
+        print(f"{where}: {p.severity} [{p.code}] {p.message}")
+    errors = sum(1 for p in problems if p.severity == "error")
+    print(f"wirecoder: {len(problems)} problem(s), {errors} error(s) in {args.folder}", file=sys.stderr)
+    return EXIT_ERROR if errors else EXIT_OK
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
