@@ -191,9 +191,7 @@ def cmd_code(args: argparse.Namespace) -> int:
         from pathlib import Path
 
         from .batch import use_dictionaries
-        from .petrarch import load_dictionaries
-
-        from .petrarch import PACKAGED
+        from .petrarch import PACKAGED, load_dictionaries
 
         if not (args.dictionaries in PACKAGED and not Path(args.dictionaries).is_dir()):
             load_dictionaries(Path(args.dictionaries))  # validate up front: errors name file and line
