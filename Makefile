@@ -18,6 +18,7 @@ demo: $(VENV)/.installed
 	@echo "Events are stored in $(DB) (re-running codes only new articles). Try:"
 	@echo "  $(VENV)/bin/wirecoder query --db $(DB) --actor RUS --format table"
 	@echo "  $(VENV)/bin/wirecoder code examples/page.html --format jsonl --no-store"
+	@echo "Browse them: $(VENV)/bin/wirecoder serve --db $(DB)   then open http://127.0.0.1:8000/"
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks tools

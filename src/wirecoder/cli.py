@@ -40,15 +40,31 @@ STATS_EXAMPLES = """examples:
 """
 
 
-def _add_store_filters(parser: argparse.ArgumentParser) -> None:
+EXPORT_EXAMPLES = """examples:
+  wirecoder export --format tsv --out events.tsv --from 2016-01-01
+  wirecoder export --format parquet --out events_parquet/ --level reports
+  wirecoder export --format plover-jsonl --out rus_tur.jsonl --actor RUS --recipient TUR
+"""
+DYADS_EXAMPLES = """examples:
+  wirecoder dyads RUS TUR --freq week
+  wirecoder dyads RUS TUR --both-directions --out rus_tur.csv
+"""
+SERVE_EXAMPLES = """examples:
+  wirecoder serve --db wirecoder.duckdb          # then open http://127.0.0.1:8000/
+  wirecoder serve --read-only --port 8080
+"""
+
+
+def _add_store_filters(parser: argparse.ArgumentParser, *, parties: bool = True) -> None:
     parser.add_argument("--db", default=os.environ.get("WIRECODER_DB", DEFAULT_DB),
                         help=f"DuckDB store to read (default: $WIRECODER_DB or ./{DEFAULT_DB})")
     parser.add_argument("--level", choices=("events", "reports"), default="events",
                         help="deduplicated events (default) or the per-article reports")
     parser.add_argument("--from", dest="start", type=_iso_date, metavar="YYYY-MM-DD", help="events on or after")
     parser.add_argument("--to", dest="end", type=_iso_date, metavar="YYYY-MM-DD", help="events on or before")
-    parser.add_argument("--actor", help="actor country code (RUS) or knowledge-base id (wc:person:...)")
-    parser.add_argument("--recipient", help="recipient country code or knowledge-base id")
+    if parties:
+        parser.add_argument("--actor", help="actor country code (RUS) or knowledge-base id (wc:person:...)")
+        parser.add_argument("--recipient", help="recipient country code or knowledge-base id")
     parser.add_argument("--type", dest="event_type", help="PLOVER event type (ASSAULT, CONSULT, ...)")
     parser.add_argument("--place", help="place name (case-insensitive)")
     parser.add_argument("--bbox", help="min_lon,min_lat,max_lon,max_lat")
@@ -59,7 +75,8 @@ def _add_store_filters(parser: argparse.ArgumentParser) -> None:
 def _filters(args: argparse.Namespace):
     from .query import Filters, parse_bbox
 
-    return Filters(start=args.start, end=args.end, actor=args.actor, recipient=args.recipient,
+    parties = {} if args.command == "dyads" else {"actor": args.actor, "recipient": args.recipient}
+    return Filters(start=args.start, end=args.end, **parties,
                    event_type=args.event_type.upper() if args.event_type else None, place=args.place,
                    bbox=parse_bbox(args.bbox) if args.bbox else None, factuality=args.factuality,
                    source=args.source)
@@ -134,6 +151,32 @@ def build_parser() -> argparse.ArgumentParser:
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_store_filters(stats)
     stats.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    export = sub.add_parser("export", help="write stored events as PLOVER JSONL, TSV, CSV or Parquet",
+                            epilog=EXPORT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_store_filters(export)
+    export.add_argument("--format", required=True, choices=("plover-jsonl", "tsv", "csv", "parquet"),
+                        help="output format (docs/exports.md)")
+    export.add_argument("--out", required=True, metavar="PATH", help="output file (a folder for parquet)")
+    dyads = sub.add_parser("dyads", help="daily/weekly conflict-cooperation series for an actor pair",
+                           epilog=DYADS_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    dyads.add_argument("actor", help="actor country code or knowledge-base id")
+    dyads.add_argument("recipient", nargs="?", help="recipient country code or id (default: every counterpart)")
+    _add_store_filters(dyads, parties=False)
+    dyads.add_argument("--freq", choices=("day", "week", "month"), default="day", help="period (default day)")
+    dyads.add_argument("--both-directions", action="store_true", help="count A->B and B->A together")
+    dyads.add_argument("--no-fill", action="store_true", help="leave out periods with no events")
+    dyads.add_argument("--out", metavar="PATH", help="write the series to a file instead of printing it")
+    dyads.add_argument("--format", choices=("csv", "parquet"), default="csv", help="file format for --out")
+    serve = sub.add_parser("serve", help="web dashboard and REST API over a store", epilog=SERVE_EXAMPLES,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    serve.add_argument("--db", default=os.environ.get("WIRECODER_DB", DEFAULT_DB),
+                       help=f"DuckDB store to serve (default: $WIRECODER_DB or ./{DEFAULT_DB})")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--read-only", action="store_true",
+                       help="never write: POST /api/code returns events without storing them")
+    serve.add_argument("--token", default=os.environ.get("WIRECODER_TOKEN"),
+                       help="require 'Authorization: Bearer TOKEN' for POST /api/code (default $WIRECODER_TOKEN)")
     doctor = sub.add_parser("doctor", help="check a store's integrity and schema version",
                             epilog="example:\n  wirecoder doctor --db wirecoder.duckdb",
                             formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -164,6 +207,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_stats(args)
         if args.command == "doctor":
             return cmd_doctor(args)
+        if args.command == "export":
+            return cmd_export(args)
+        if args.command == "dyads":
+            return cmd_dyads(args)
+        if args.command == "serve":
+            return cmd_serve(args)
         if args.command == "dictionaries":
             return cmd_dictionaries_check(args)
     except WirecoderError as exc:
@@ -274,6 +323,48 @@ def cmd_stats(args: argparse.Namespace) -> int:
                                                for r in result["by_dyad"]]
     out += ["by day:"] + [f"  {r['date']} {r['n']:>8}" for r in result["by_day"]]
     sys.stdout.write("\n".join(out) + "\n")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .exports import export
+
+    with _open_store(args.db) as store:
+        n = export(store, Path(args.out), args.format, filters=_filters(args), level=args.level)
+    print(f"wirecoder: {n} {args.level} written to {args.out} ({args.format})", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_dyads(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .analytics import dyad_series, export_series
+
+    with _open_store(args.db) as store:
+        rows = dyad_series(store, args.actor, args.recipient, freq=args.freq, filters=_filters(args),
+                           both_directions=args.both_directions, level=args.level, fill=not args.no_fill)
+    if args.out:
+        n = export_series(rows, Path(args.out), args.format)
+        print(f"wirecoder: {n} periods written to {args.out}", file=sys.stderr)
+        return EXIT_OK
+    if rows:
+        columns = list(rows[0])
+        sys.stdout.write("\t".join(columns) + "\n")
+        for row in rows:
+            sys.stdout.write("\t".join("" if row[c] is None else str(row[c]) for c in columns) + "\n")
+    print(f"wirecoder: {len(rows)} periods", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .api import serve
+
+    if not os.path.exists(args.db) and args.read_only:
+        raise WirecoderError("no store here", source=args.db, hint="code some articles first")
+    print(f"wirecoder: serving {args.db} at http://{args.host}:{args.port}/ (Ctrl-C to stop)", file=sys.stderr)
+    serve(args.db, args.host, args.port, read_only=args.read_only, token=args.token)
     return EXIT_OK
 
 

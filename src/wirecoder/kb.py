@@ -243,6 +243,8 @@ def _records(text: str, source: str) -> Iterable[tuple[int, dict]]:
             raise _fail(f"not valid JSON: {exc.msg}", source, lineno) from None
         if not isinstance(obj, dict):
             raise _fail("each line must be a JSON object", source, lineno)
+        if not isinstance(obj.get("id"), str) or not obj["id"]:
+            raise _fail("'id' must be a non-empty string", source, lineno)
         yield lineno, obj
 
 
