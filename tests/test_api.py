@@ -457,3 +457,12 @@ def test_dashboard_is_served_with_local_assets_only(client):
     world = client.get("/static/vendor/countries-110m.json").json()
     assert world["type"] == "Topology" and len(world["objects"]["countries"]["geometries"]) > 150
     assert (web / "vendor" / "NOTICE.md").exists() and (web / "vendor" / "LICENSE-world-atlas").exists()
+
+
+def test_code_refuses_work_beyond_capacity(db, monkeypatch):
+    import wirecoder.api as api
+
+    monkeypatch.setattr(api, "MAX_CONCURRENT_CODING", 0)  # every slot busy
+    with TestClient(create_app(db, coder=FakeCoder(), read_only=True)) as c:
+        r = c.post("/api/code", json={"text": "Russia met Turkey."})
+    assert r.status_code == 429 and r.json()["error"]["code"] == "too_many_requests"

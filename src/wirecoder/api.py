@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -35,6 +36,8 @@ from .errors import InputError, WirecoderError
 from .query import LEVELS, Filters, QueryError, parse_bbox, stats, where
 from .schema import FACTUALITY, PLOVER_TYPES
 
+# Coding is CPU-bound: more simultaneous jobs than cores only queue up; extra requests get 429.
+MAX_CONCURRENT_CODING = max(1, os.cpu_count() or 1)
 # A pasted article of 1 MB is ~30x a long-form feature (readers.py calibrates its own 2M-character
 # limit the same way); bigger bodies are refused with 413 before they are read in full.
 DEFAULT_MAX_BODY_BYTES = 1_000_000
@@ -523,6 +526,7 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
     `Pipeline.default()`, loaded on the first POST /api/code); with `token`, POST /api/code needs
     `Authorization: Bearer TOKEN`; `read_only` opens the store read-only and never stores coded articles."""
     bench = Workbench(db_path, coder=coder, read_only=read_only)
+    coding_slots = threading.BoundedSemaphore(MAX_CONCURRENT_CODING)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -739,7 +743,7 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
             {"lat": lat, "lon": lon, "name": name, "country": country, "n": n} for lat, lon, name, country, n in rows]})
 
     @app.post("/api/code", response_model=CodeResult, tags=["coding"],
-              responses={s: {"model": ErrorResponse} for s in (400, 401, 413, 415, 422, 500)},
+              responses={s: {"model": ErrorResponse} for s in (400, 401, 413, 415, 422, 429, 500)},
               openapi_extra={"requestBody": {"required": True, "content": {
                   "application/json": {"schema": CodeRequest.model_json_schema()},
                   "text/plain": {"schema": {"type": "string"}}}}})
@@ -755,7 +759,14 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
         article = _make_article(req)
         from starlette.concurrency import run_in_threadpool
 
-        return JSONResponse(await run_in_threadpool(_code_and_store, bench, article, req.store and not read_only))
+        if not coding_slots.acquire(blocking=False):
+            raise ApiError(429, "too_many_requests", f"{MAX_CONCURRENT_CODING} articles are being coded already; "
+                           "retry shortly", {"retry_after_seconds": 2})
+        try:
+            return JSONResponse(await run_in_threadpool(_code_and_store, bench, article,
+                                                        req.store and not read_only))
+        finally:
+            coding_slots.release()
 
     return app
 
