@@ -1,8 +1,10 @@
 """Write tests/data/dedup_corpus.jsonl: overlapping reports of the same events plus near-miss distractors.
 
 Every article is original text written for wirecoder (real countries, leaders and groups; invented details).
-Each carries `gold`: the events it reports, as {cluster, event_type, actor, recipient} with PLOVER types and
-ISO 3166-1 alpha-3 countries; `negated: true` marks a report that says an event did not happen. Clusters:
+Each carries `gold`: the events it reports (background mentions of an earlier event included), as
+{cluster, event_type, actor, recipient, date, place?, negated?}: PLOVER types as this project's CAMEO->PLOVER
+table gives them, ISO 3166-1 alpha-3 countries, when and where the event happened, and `negated: true` for a
+report that says the event did not happen. Clusters:
 
     E01  CONSULT  TUR-RUS  Erdogan and Putin meet in Sochi, Mon 4 Sep 2023 (5 outlets)
     E02  CONSULT  TUR-RUS  same dyad, 8 days later: phone call, Tue 12 Sep 2023 (2)
@@ -17,7 +19,7 @@ ISO 3166-1 alpha-3 countries; `negated: true` marks a report that says an event 
     E11  ASSAULT  ISR-LBN  Israeli drone strike in Beirut's southern suburbs, Tue 2 Jan 2024 (3)
     E12  ASSAULT  ISR-SYR  same day, other country: Israeli strikes near Damascus, Tue 2 Jan 2024 (2)
     E13  PROTEST  GEO-GEO  protest in Tbilisi against the foreign agents bill, Mon 15 Apr 2024 (3)
-    E14  SANCTION USA-IRN  US Treasury sanctions Iranian drone suppliers, Wed 27 Sep 2023 (3)
+    E14  COERCE   USA-IRN  US Treasury sanctions Iranian drone suppliers (CAMEO 163: PLOVER COERCE), Wed 27 Sep 2023 (3)
     E15  ACCUSE   CHN-PHL  China accuses the Philippines over Second Thomas Shoal, Sun 22 Oct 2023 (3)
     E16  ACCUSE   PHL-CHN  same day, reversed dyad: Manila accuses Beijing (2)
 
@@ -32,8 +34,22 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "dedup_corpus.jsonl"
 
 
+# When and where each gold event happened (place None: not located, or a phone call).
+CLUSTERS = {
+    "E01": ("2023-09-04", "Sochi"), "E02": ("2023-09-12", None), "E03": ("2023-09-05", "Sochi"),
+    "E04": ("2023-06-19", "Beijing"), "E05": ("2023-07-13", "Jakarta"), "E06": ("2023-06-20", "Beijing"),
+    "E07": ("2023-06-22", "Washington"), "E08": ("2023-08-15", "Kherson"), "E09": ("2023-08-15", "Odesa"),
+    "E10": ("2023-08-17", "Kherson"), "E11": ("2024-01-02", "Beirut"), "E12": ("2024-01-02", "Damascus"),
+    "E13": ("2024-04-15", "Tbilisi"), "E14": ("2023-09-27", None), "E15": ("2023-10-22", None),
+    "E16": ("2023-10-22", None),
+}
+
+
 def g(cluster: str, event_type: str, actor: str, recipient: str | None, negated: bool = False) -> dict:
-    item = {"cluster": cluster, "event_type": event_type, "actor": actor, "recipient": recipient}
+    day, place = CLUSTERS[cluster]
+    item = {"cluster": cluster, "event_type": event_type, "actor": actor, "recipient": recipient, "date": day}
+    if place:
+        item["place"] = place
     if negated:
         item["negated"] = True
     return item
@@ -80,7 +96,7 @@ ARTICLES = [
               "Vladimir Putin by phone on Tuesday, the Turkish presidency said. The call came a week after the two "
               "leaders met in Sochi and focused on a proposal to ship Russian grain to poorer countries through "
               "Turkey.",
-         gold=[g("E02", "CONSULT", "TUR", "RUS")]),
+         gold=[g("E02", "CONSULT", "TUR", "RUS"), g("E01", "CONSULT", "TUR", "RUS")]),
     dict(id="e02-agency", outlet="Anadolu Agency", published="2023-09-13",
          title="Erdogan, Putin hold phone call",
          text="President Recep Tayyip Erdogan and Russian President Vladimir Putin held a phone conversation "
@@ -130,7 +146,7 @@ ARTICLES = [
          text="JAKARTA, July 13 (Reuters) - U.S. Secretary of State Antony Blinken met Chinese diplomat Wang Yi "
               "in Jakarta on Thursday on the sidelines of an ASEAN meeting, less than a month after his visit to "
               "Beijing.",
-         gold=[g("E05", "CONSULT", "USA", "CHN")]),
+         gold=[g("E05", "CONSULT", "USA", "CHN"), g("E04", "CONSULT", "USA", "CHN")]),
     dict(id="e05-broadsheet", outlet="The Washington Post", published="2023-07-14",
          title="Blinken and Wang talk again, this time in Jakarta",
          text="Antony Blinken and Wang Yi held talks in Jakarta on Thursday, their second meeting in under a "
@@ -142,7 +158,7 @@ ARTICLES = [
          text="BEIJING, June 20 (Reuters) - Chinese diplomat Wang Yi met Australian Foreign Minister Penny Wong "
               "in Beijing on Tuesday, a day after his talks with the U.S. secretary of state. Wong raised the "
               "case of detained Australian writer Yang Hengjun.",
-         gold=[g("E06", "CONSULT", "CHN", "AUS")]),
+         gold=[g("E06", "CONSULT", "CHN", "AUS"), g("E04", "CONSULT", "CHN", "USA")]),
     dict(id="e06-local", outlet="The Sydney Morning Herald", published="2023-06-21",
          title="Wong presses Beijing on detained writer",
          text="Penny Wong held talks with Wang Yi in Beijing yesterday and pressed for the release of Yang "
@@ -206,7 +222,7 @@ ARTICLES = [
          title="Kherson shelled again, two killed",
          text="KYIV, Aug 17 (Reuters) - Russian forces shelled Kherson on Thursday, killing two people, two "
               "days after an attack that killed three in the city.",
-         gold=[g("E10", "ASSAULT", "RUS", "UKR")]),
+         gold=[g("E10", "ASSAULT", "RUS", "UKR"), g("E08", "ASSAULT", "RUS", "UKR")]),
     dict(id="e10-local", outlet="Kyiv Independent", published="2023-08-18",
          title="Two killed in Kherson",
          text="Russian troops shelled Kherson yesterday, killing two residents of the Korabel district, the "
@@ -261,17 +277,17 @@ ARTICLES = [
          title="US sanctions Iranian drone network",
          text="WASHINGTON, Sept 27 (Reuters) - The United States imposed sanctions on Wednesday on a network "
               "supplying Iran's drone programme, the Treasury Department said.",
-         gold=[g("E14", "SANCTION", "USA", "IRN")]),
+         gold=[g("E14", "COERCE", "USA", "IRN")]),
     dict(id="e14-broadsheet", outlet="The Wall Street Journal", published="2023-09-28",
          title="Treasury targets Iran drone suppliers",
          text="Washington sanctioned Iran's drone suppliers yesterday, adding companies in China and Turkey to "
               "the blacklist.",
-         gold=[g("E14", "SANCTION", "USA", "IRN")]),
+         gold=[g("E14", "COERCE", "USA", "IRN")]),
     dict(id="e14-agency", outlet="Agence France-Presse", published="2023-09-27",
          title="New US sanctions on Iran over drones",
          text="The US Treasury sanctioned Iran on Wednesday over drones supplied to Russia, the latest in a "
               "series of measures.",
-         gold=[g("E14", "SANCTION", "USA", "IRN")]),
+         gold=[g("E14", "COERCE", "USA", "IRN")]),
     # --- E15: China accuses the Philippines, Sunday 22 October 2023 -------------------------------------
     dict(id="e15-wire", outlet="Reuters", published="2023-10-22",
          title="China accuses Philippines of dangerous manoeuvres near disputed shoal",

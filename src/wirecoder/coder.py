@@ -725,6 +725,9 @@ def _event(tok: Token, row: Trigger, cameo: str, state: _Sentence) -> Mention:
         if not actors and tok.dep_ == "conj" and _pos(tok.head) == "NOUN":
             actors, more = _noun_arguments(tok.head, state.light_subjects.get(tok.head.i))
             recipients = recipients or more
+    if cameo[:2] < "09":
+        # "met Zelensky at the White House": for cooperation "at" gives a place, not a party
+        recipients = [i for i in recipients if not (doc[i].dep_ == "pobj" and doc[i].head.lower_ == "at")]
     actors = [_event_actor(_antecedent(doc[i]), state).i for i in actors]
     recipients = [_event_actor(_antecedent(doc[i]), state, cameo).i for i in recipients]
     actors = _expand(actors, doc)

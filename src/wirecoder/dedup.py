@@ -15,13 +15,30 @@ SYMMETRIC_TYPES = {"CONSULT", "COOPERATE", "AGREE", "ASSAULT"}
 PERIOD_DAYS = {"day": 1, "week": 7, "month": 31, "year": 366}
 
 
+# Knowledge-base id kinds that name one actor. A country ("wc:country:russia"), its capital, a demonym or a
+# generic agent ("wc:country:russia+wc:agent:soldier") is shared by every report about that country, so it is
+# no evidence that two reports tell the same event.
+NAMED_KINDS = ("wc:person:", "wc:group:", "wc:organization:")
+
+
 @dataclass(frozen=True)
 class DedupParams:
-    """Tunable thresholds. Calibrated on tests/data/dedup_corpus.jsonl (docs/dedup.md)."""
+    """Tunable thresholds. Calibrated on tests/data/dedup_corpus.jsonl (docs/dedup.md).
+
+    Calibration (tools/eval_dedup.py): with the original rules, reports of two Russian strikes on two Ukrainian
+    cities on the same day merged (no place coded, "same named actor" from the bare country id), and so did
+    Israeli strikes in Lebanon and Syria. The fixes are causes, not cases: a country is not a named actor, and for
+    types that happen many times a day between the same parties (`located_types`) a missing place costs
+    `unlocated_penalty`. A report whose date is the publication date (no date phrase) covers the
+    `undated_days` before it, since news reports what already happened.
+    """
 
     window_days: int = 1          # two day-precise reports may differ by this much (time zones, "overnight")
     max_km: float = 60.0          # two geocoded places further apart than this are different events
     min_score: float = 2.0        # evidence needed beyond the hard constraints
+    located_types: frozenset[str] = frozenset({"ASSAULT", "PROTEST", "MOBILIZE"})
+    unlocated_penalty: float = 1.0  # score lost by a located type when either report has no place
+    undated_days: int = 3         # an undated report (dated at publication) may tell an event this many days older
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,7 @@ class ReportKey:
     lat: float | None
     lon: float | None
     factuality: str
+    dated: bool = True            # False when `day` is the publication date because the text gave no date
 
 
 @dataclass
@@ -63,14 +81,22 @@ def _period(day: date, precision: str | None) -> tuple[date, date]:
     return day, day
 
 
-def dates_compatible(a: ReportKey, b: ReportKey, window_days: int) -> tuple[bool, str]:
+def _span(key: ReportKey, undated_days: int) -> tuple[date, date]:
+    start, end = _period(key.day, key.precision)
+    if not key.dated:  # the publication date: the event happened then or in the days before
+        start -= timedelta(days=undated_days)
+    return start, end
+
+
+def dates_compatible(a: ReportKey, b: ReportKey, window_days: int, undated_days: int = 0) -> tuple[bool, str]:
     if a.day is None or b.day is None:
         return True, "one report has no date"
-    a0, a1 = _period(a.day, a.precision)
-    b0, b1 = _period(b.day, b.precision)
+    a0, a1 = _span(a, undated_days)
+    b0, b1 = _span(b, undated_days)
     gap = max((b0 - a1).days, (a0 - b1).days, 0)
     if gap <= window_days:
-        return True, f"dates {a.day.isoformat()} and {b.day.isoformat()} within {window_days} day(s)"
+        undated = "" if a.dated and b.dated else f", an undated report covering {undated_days} day(s) before"
+        return True, f"dates {a.day.isoformat()} and {b.day.isoformat()} within {window_days} day(s){undated}"
     return False, f"dates {gap} days apart"
 
 
@@ -96,6 +122,10 @@ def places_compatible(a: ReportKey, b: ReportKey, max_km: float) -> tuple[bool, 
     return True, "one report has no place"
 
 
+def _located(key: ReportKey) -> bool:
+    return key.geonameid is not None or (key.lat is not None and key.lon is not None)
+
+
 def _overlap(x: frozenset[str], y: frozenset[str]) -> bool:
     return not x or not y or bool(x & y)
 
@@ -114,7 +144,11 @@ def parties_compatible(a: ReportKey, b: ReportKey) -> tuple[bool, str]:
 
 
 def compare(new: ReportKey, old: ReportKey, params: DedupParams) -> Decision:
-    """Evidence that two reports from different articles describe one event; score 0 means no."""
+    """Evidence that two reports from different articles describe one event; score 0 means no.
+
+    Hard constraints first (different articles, same type, same negation, dates, places, parties); any that
+    fails gives score 0 and says why. Then the score: 1 for passing them, plus the evidence each reason names
+    ("+1 same named actor ...", "-1 no place on one report of a located type (ASSAULT)")."""
     if new.doc_id == old.doc_id:
         return Decision(None, 0.0, ["same article: merged by the coder, not here"])
     if new.event_type != old.event_type:
@@ -122,34 +156,50 @@ def compare(new: ReportKey, old: ReportKey, params: DedupParams) -> Decision:
     if (new.factuality == "negated") != (old.factuality == "negated"):
         return Decision(None, 0.0, ["one report says it did not happen"])
     reasons = [f"same type {new.event_type}"]
-    for ok, why in (dates_compatible(new, old, params.window_days), places_compatible(new, old, params.max_km),
-                    parties_compatible(new, old)):
+    for ok, why in (dates_compatible(new, old, params.window_days, params.undated_days),
+                    places_compatible(new, old, params.max_km), parties_compatible(new, old)):
         if not ok:
             return Decision(None, 0.0, [why])
         reasons.append(why)
     score = 1.0
-    if new.actor_ids & old.actor_ids:
+    named = sorted(i for i in new.actor_ids & old.actor_ids if i.startswith(NAMED_KINDS))
+    if named:
         score += 1.0
-        reasons.append("same named actor")
-    if new.day and old.day and new.day == old.day and new.precision == old.precision == "day":
+        reasons.append(f"+1 same named actor ({', '.join(named)})")
+    if (new.day and new.day == old.day and new.precision == old.precision == "day" and new.dated
+            and old.dated):
         score += 1.0
+        reasons.append("+1 same day")
     if new.geonameid is not None and new.geonameid == old.geonameid:
         score += 1.0
+        reasons.append("+1 same place")
+    elif new.event_type in params.located_types and not (_located(new) and _located(old)):
+        score -= params.unlocated_penalty
+        reasons.append(f"-{params.unlocated_penalty:g} no place on one report of a located type ({new.event_type})")
     if new.cameo and old.cameo and new.cameo[:3] == old.cameo[:3]:
         score += 0.5
-        reasons.append(f"same CAMEO code {new.cameo[:3]}")
+        reasons.append(f"+0.5 same CAMEO code {new.cameo[:3]}")
     if new.recipients and old.recipients and new.recipients & old.recipients and new.actors & old.actors:
         score += 0.5
+        reasons.append("+0.5 both sides named and agree")
     return Decision(None, score, reasons)
 
 
 def best_match(new: ReportKey, candidates: list[tuple[str, ReportKey]], params: DedupParams) -> Decision:
     """The event (id) whose reports best match `new`, or Decision(None, ...) for a new event.
 
-    `candidates` are (event_id, report) pairs for reports already stored."""
+    `candidates` are (event_id, report) pairs for reports already stored. Ties go to the earliest candidate.
+    When none reaches `min_score`, the reasons name the closest candidate and why it fell short."""
     best = Decision(None, 0.0, ["no earlier report matched"])
+    closest: tuple[str, Decision] | None = None
     for event_id, old in candidates:
         decision = compare(new, old, params)
         if decision.score >= params.min_score and decision.score > best.score:
             best = Decision(event_id, decision.score, decision.reasons)
+        if closest is None or decision.score > closest[1].score:
+            closest = (event_id, decision)
+    if best.event_id is None and closest is not None:
+        event_id, near = closest
+        best.reasons.append(f"closest: event {event_id} scored {near.score:g} (< {params.min_score:g}): "
+                            + "; ".join(near.reasons))
     return best

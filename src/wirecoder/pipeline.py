@@ -125,6 +125,13 @@ class Pipeline:
                 place = self._place_from(names, hints)
                 if place is not None:
                     return place
+        # "shelled Kherson", "attacked the port of Odesa": a town as the object is where it happened
+        trigger = doc[mention.trigger]
+        for obj in (c for c in trigger.children if c.dep_ in ("dobj", "obj")):
+            names = [t for t in obj.subtree if t.pos_ == "PROPN" and t.dep_ != "poss"]
+            place = self._place_from(names, hints) if names else None
+            if place is not None and place.admin1 is not None:  # a town, not a country
+                return place
         return None
 
     def _country_entity(self, place: Place) -> Entity:

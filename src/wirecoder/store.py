@@ -332,7 +332,8 @@ def report_key(event: Event) -> ReportKey:
         recipients=frozenset(e.country for e in event.recipient if e.country),
         actor_ids=frozenset(e.id for e in event.actor + event.recipient if e.id),
         geonameid=loc.geonameid if loc else None, place_country=loc.country if loc else None,
-        lat=loc.lat if loc else None, lon=loc.lon if loc else None, factuality=event.factuality)
+        lat=loc.lat if loc else None, lon=loc.lon if loc else None, factuality=event.factuality,
+        dated=event.date_text is not None)
 
 
 def event_from_record(record: dict) -> Event:
