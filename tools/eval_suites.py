@@ -33,9 +33,10 @@ SUITES = [
      "AFP and test sentences with CAMEO codes and real actor codes. Silver: the labels came from a "
      "PETRARCH-2 run, so they carry its conventions (e.g. a place as target, both directions of a meeting)."),
     ("petrarch2_unittest.jsonl", ("event", "type", "detection"),
-     "PETRARCH-2's hand-written unit tests. Actors are fictional countries from its own test dictionaries "
-     "(Arnor, Gondor), which wirecoder's shipped knowledge does not contain: actor scores here measure the "
-     "dictionary import of the PETRARCH issue, not real-world coding."),
+     "PETRARCH-2's hand-written unit tests with fictional countries (Arnor, Gondor) that only its test "
+     "dictionaries define, so wirecoder's own rules score near zero here by design. Coded with those "
+     "dictionaries (`--dictionaries validate`), wirecoder reproduces 317 of 352 expected codings (90%) and "
+     "honours 23 of 25 no-event cases: docs/petrarch.md."),
     ("wikievents_dev.jsonl", ("type", "actor_text", "recipient_text"),
      "Human KAIROS annotations of every event mention in 20 news documents, matched by type and shared "
      "arguments; wirecoder reports one event per real event, so repeated mentions count as misses."),
