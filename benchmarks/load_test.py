@@ -59,10 +59,12 @@ def _request(base: str, path: str, body: bytes | None = None) -> tuple[int, floa
 
 def _client(n: int, base: str, until: float, out: dict, statuses: Counter, lock: threading.Lock) -> None:
     rng = random.Random(n)
+    sent = 0
     while time.perf_counter() < until:
         if n < 2:
-            oversized = rng.random() < 0.1
-            body = (ARTICLE * 1000 if oversized else ARTICLE.replace("Thursday", rng.choice(
+            oversized = sent % 10 == 0  # every tenth coding request is over the 1 MB body limit
+            sent += 1
+            body = (ARTICLE * 5000 if oversized else ARTICLE.replace("Thursday", rng.choice(
                 ["Monday", "Tuesday", "Friday"])) + f"\nRef {rng.random()}\n").encode()
             kind, (status, seconds) = "code", _request(base, "/api/code", body)
         else:

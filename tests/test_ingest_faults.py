@@ -2,6 +2,7 @@
 completes with exactly the rows of an uninterrupted run; ingesting twice changes nothing."""
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import duckdb
 import pytest
 
 pytestmark = pytest.mark.model
+KILLS = 12
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {
     "articles": "SELECT doc_id, content_hash, n_reports FROM articles ORDER BY 1",
@@ -75,8 +77,9 @@ def test_kill_and_rerun_gives_the_uninterrupted_result(corpus, tmp_path):
     assert _code(corpus, clean) == 0
     expected = _dump(clean)
     db = tmp_path / "killed.duckdb"
-    for delay in (4.0, 5.5, 7.0):  # model load takes ~3 s; these land mid-batch
-        _code(corpus, db, kill_after=delay)
+    rng = random.Random(11)
+    for _ in range(KILLS):  # model load takes ~3 s; these land at random points of the batch
+        _code(corpus, db, kill_after=rng.uniform(3.0, 7.0))
         if db.exists():
             _consistent(db)
     assert _code(corpus, db) == 0
