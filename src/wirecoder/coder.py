@@ -636,7 +636,7 @@ def _code_token(tok: Token, rows: list[Trigger], state: _Sentence) -> Mention | 
                     inner = _code_token(noun, state.rows(noun), state)
                     if inner is not None:
                         state.consumed.add(noun.i)
-            if inner is not None and inner.rule.kind == "event":
+            if inner is not None and inner.rule.kind in ("event", "inverse"):
                 state.consumed.add(comp.i)
                 return _wrap(tok, control[0], inner, state)
         row = control[0]
@@ -656,14 +656,22 @@ def _code_token(tok: Token, rows: list[Trigger], state: _Sentence) -> Mention | 
                 state.light_subjects[obj.i] = subj
             if direct is not None and direct is not obj:
                 state.light_recipients[obj.i] = direct  # "engaged peacekeepers in a firefight"
-    events = [r for r in rows if r.kind == "event" and _conditions_hold(r, tok)]
+    events = [r for r in rows if r.kind in ("event", "inverse") and _conditions_hold(r, tok)]
     if not events:
         return None
     if _pos(tok) == "VERB" and tok.dep_ == "amod":
         return None  # "US-backed", "the besieged zone": a description, not an event
     if _pos(tok) == "NOUN" and tok.dep_ in ("dobj", "dative") and _lemma(tok.head) in SPEECH_LEMMAS:
         return None  # "told a meeting of village chiefs": an audience, not an event
-    return _event(tok, events[0], events[0].cameo, state)
+    mention = _event(tok, events[0], events[0].cameo, state)
+    if events[0].kind == "inverse":
+        # "Georgian demonstrators received weapons from the government": the giver acts
+        givers = _prep_objects(tok, {"from"}) or ([a] if (a := _agent_of(tok)) is not None else [])
+        if not givers:
+            return None
+        mention.recipient_heads = mention.actor_heads
+        mention.actor_heads = _expand([g.i for g in givers], tok.doc)
+    return mention
 
 
 SPEECH_LEMMAS = {"tell", "say", "address", "inform", "brief"}
@@ -735,7 +743,7 @@ def _event(tok: Token, row: Trigger, cameo: str, state: _Sentence) -> Mention:
     factuality = "negated" if _negated(tok) else (_modality(tok) or "asserted")
     if tok.dep_ == "acl" and tok.tag_ == "VB" and factuality == "asserted":
         factuality = "intended"  # "Ankara's determination to attack"
-    if factuality == "intended" and row.kind == "event":
+    if factuality == "intended" and row.kind in ("event", "inverse"):
         # "will sign an agreement" is AGREE, "will attack" THREATEN: PLOVER codes the single category
         cameo = _future_code(cameo)
     anaphoric = _pos(tok) == "NOUN" and any(

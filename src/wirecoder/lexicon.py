@@ -10,7 +10,8 @@ from pathlib import Path
 
 from .errors import DataFileError
 
-CLASSES = ("event", "light", "speech", "intent", "propose", "refuse", "demand", "appeal", "threaten", "deny")
+CLASSES = ("event", "inverse", "light", "speech", "intent", "propose", "refuse", "demand", "appeal", "threaten",
+           "deny")
 CONDITION_KEYS = ("obj", "notobj", "mod", "prep", "subj", "notsubj")
 LEXICON_FILE = "triggers.tsv"
 
@@ -67,7 +68,7 @@ def parse_lexicon(text: str, source: str = LEXICON_FILE) -> Lexicon:
             raise DataFileError(f"pos must be VERB or NOUN, not {pos!r}", source=source, line=line_no)
         if kind not in CLASSES:
             raise DataFileError(f"unknown class {kind!r}", source=source, line=line_no)
-        if kind == "event" and not (cameo.isdigit() and 2 <= len(cameo) <= 4):
+        if kind in ("event", "inverse") and not (cameo.isdigit() and 2 <= len(cameo) <= 4):
             raise DataFileError(f"event rows need a CAMEO code, got {cameo!r}", source=source, line=line_no)
         try:
             confidence = float(conf)
