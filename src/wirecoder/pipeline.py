@@ -220,6 +220,9 @@ def _place_preps(trigger) -> list:
         if cur.head is cur or cur.dep_ not in ("dobj", "pobj", "prep", "conj", "xcomp", "nsubjpass", "nsubj"):
             break
         cur, steps = cur.head, steps + 1
+    # the parser often hangs "in Brussels" on the object: "will meet the commissioner in Brussels"
+    for obj in (c for c in trigger.children if c.dep_ in ("dobj", "obj")):
+        out.extend(c for c in obj.children if c.dep_ == "prep" and c.lower_ in ("in", "at"))
     return out
 
 
