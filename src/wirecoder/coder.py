@@ -602,10 +602,6 @@ def _controlled(tok: Token) -> Token | None:
     return None
 
 
-def _has_object_control(tok: Token) -> bool:
-    return _controlled(tok) is not None
-
-
 def _takes_default(tok: Token) -> bool:
     """A demand/appeal/refusal verb with no event complement still codes when it has an object."""
     if any(c.dep_ == "ccomp" and any(g.tag_ in ("WRB", "WP", "WDT") for g in c.children) for c in tok.children):
@@ -620,7 +616,7 @@ def _takes_default(tok: Token) -> bool:
 
 def _code_token(tok: Token, rows: list[Trigger], state: _Sentence) -> Mention | None:
     control = [r for r in rows if r.kind in CONTROL_CLASSES and _conditions_hold(r, tok)]
-    if control and control[0].kind == "intent" and _has_object_control(tok):
+    if control and control[0].kind == "intent" and _controlled(tok) is not None:
         # "Obama wants Putin to attack": wanting someone else to act is an appeal to them
         control = [replace(control[0], kind="appeal")]
     elif control and control[0].kind == "intent" and _lemma(tok) in DESIRE_LEMMAS:
