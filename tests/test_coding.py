@@ -34,6 +34,18 @@ def _dyads(events):
         ("Germany expelled two Russian diplomats.", ("SANCTION", ("DEU",), ("RUS",), "asserted")),
         ("Turkey denied carrying out the airstrike in northern Iraq.", ("ASSAULT", ("TUR",), (), "negated")),
         ("Rebels killed five soldiers in an ambush near Aleppo.", ("ASSAULT", ("SYR",), ("SYR",), "asserted")),
+        ("Thousands of protesters marched through central Caracas on Saturday.",
+         ("PROTEST", ("VEN",), ("VEN",), "asserted")),
+        ("Police in Hong Kong arrested 15 pro-democracy activists on Sunday.",
+         ("COERCE", ("HKG",), ("HKG",), "asserted")),
+        ("Germany will provide 500 million euros in humanitarian aid to Syrian refugees.",
+         ("AGREE", ("DEU",), ("SYR",), "intended")),
+        ("Georgian demonstrators received weapons from the Georgian government.",
+         ("AID", ("GEO",), ("GEO",), "asserted")),
+        ("Turkish President Tayyip Erdogan spoke with Russian President Vladimir Putin by phone on Tuesday.",
+         ("CONSULT", ("TUR",), ("RUS",), "asserted")),
+        ("Russian forces shelled Kherson on Monday, killing three civilians.",
+         ("ASSAULT", ("RUS",), ("UKR",), "asserted")),
     ],
 )
 def test_sentence_dyads(code_text, text, expected):

@@ -25,7 +25,7 @@ from .schema import Article, DateMention, Entity, Event, Place
 CODER_NAME = f"wirecoder-rules/{__version__}"
 # Events below this confidence are dropped; calibrated on the seed article and the conformance suites.
 MIN_CONFIDENCE = 0.3
-LOCATION_PREPS = {"in", "at", "near", "outside", "inside", "around", "across"}
+LOCATION_PREPS = {"in", "at", "near", "outside", "inside", "around", "across", "through", "along", "off"}
 # Characters replaced by spaces before parsing (same length, so offsets hold): markdown emphasis.
 _PARSE_BLANKS = re.compile(r"[*_]{1,2}")
 # A wire dateline opening a paragraph: "NAIROBI —", "DOHA, Qatar (AP) --", "BEIRUT, Dec 2 (Reuters) -".
@@ -111,6 +111,10 @@ class Pipeline:
             actor, recipient = _localize(actor, location.country), _localize(recipient, location.country)
             if not recipient and _event_type(mention.cameo) in PLACE_TARGETED and actor:
                 recipient = (self._country_entity(location),)
+        elif _event_type(mention.cameo) == "COERCE" and len({e.country for e in actor if e.country}) == 1 and all(
+                e.sector in ("COP", "JUD", "GOV") for e in actor):
+            # "police arrested activists": a state's arrests and bans fall on its own people
+            recipient = _localize(recipient, actor[0].country)
         return _Resolved(mention, sent, actor, recipient, when, location)
 
     def _location(self, mention: Mention, sent: Span, entities: tuple[Entity, ...]) -> Place | None:
