@@ -131,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="with --engine dask: keep the workers' Parquet parts here")
     code.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
                       help="reject an article whose coding takes longer (default 120)")
+    code.add_argument("--dedup-window-days", type=int, default=None, metavar="N",
+                      help="deduplication: two reports may be this many days apart (default 1; docs/dedup.md)")
+    code.add_argument("--dedup-max-km", type=float, default=None, metavar="KM",
+                      help="deduplication: places further apart are different events (default 60)")
+    code.add_argument("--dedup-min-score", type=float, default=None, metavar="SCORE",
+                      help="deduplication: evidence needed to merge (default 2; higher merges less)")
     code.add_argument("--dictionaries", metavar="DIR",
                       help="code with PETRARCH-2 format dictionaries in DIR (or the shipped set 'phoenix' or "
                            "'validate') instead of wirecoder's own rules")
@@ -245,7 +251,7 @@ def cmd_code(args: argparse.Namespace) -> int:
         if not (args.dictionaries in PACKAGED and not Path(args.dictionaries).is_dir()):
             load_dictionaries(Path(args.dictionaries))  # validate up front: errors name file and line
         use_dictionaries(args.dictionaries)
-    store = None if args.no_store else EventStore(args.db)
+    store = None if args.no_store else EventStore(args.db, dedup=_dedup_params(args))
     n_articles = n_rejected = n_events = 0
     table_rows = []
     inputs = iter_inputs(args.paths, published=args.published, stdin=sys.stdin.buffer)
@@ -412,6 +418,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _dedup_params(args: argparse.Namespace):
+    from dataclasses import replace
+
+    from .dedup import DedupParams
+
+    changes = {name: value for name, value in (("window_days", args.dedup_window_days),
+                                                ("max_km", args.dedup_max_km),
+                                                ("min_score", args.dedup_min_score)) if value is not None}
+    return replace(DedupParams(), **changes)
+
+
 def _accept(inputs, rejected_type, store, counter):
     """Articles from the readers; rejected inputs are reported on stderr and recorded in the store."""
     for item in inputs:
@@ -436,8 +453,7 @@ def _progress(enabled: bool):
     bar = tqdm(unit="article", file=sys.stderr, leave=False)
 
     def update(n: int) -> None:
-        bar.n = n
-        bar.refresh()
+        bar.update(n - bar.n)  # tqdm shows the count and the rate (articles/s)
 
     return update
 
