@@ -564,15 +564,17 @@ def parse_actors(path: Path, skip: frozenset[int] = frozenset()) -> tuple[ActorE
 _SUBST = re.compile(r"^!(?P<name>\w+)!\s*=\s*(?P<items>.+)$")
 
 
+def _content_lines(path: Path, skip: frozenset[int]) -> Iterator[tuple[int, str]]:
+    """(line number, text) of the lines that carry entries: no markup, comments or blanks."""
+    for number, raw in read_lines(path, skip):
+        if not _is_markup(raw) and (line := _strip_comment(raw).strip()):
+            yield number, line
+
+
 def parse_agents(path: Path, skip: frozenset[int] = frozenset()) -> tuple[AgentEntry, ...]:
     subs: dict[str, list[str]] = {}
     entries: list[AgentEntry] = []
-    for number, raw in read_lines(path, skip):
-        if _is_markup(raw):
-            continue
-        line = _strip_comment(raw).strip()
-        if not line:
-            continue
+    for number, line in _content_lines(path, skip):
         m = _SUBST.match(line)
         if m:
             subs[m.group("name").upper()] = [i.strip().upper() for i in m.group("items").split(",") if i.strip()]
@@ -624,12 +626,7 @@ def parse_agents(path: Path, skip: frozenset[int] = frozenset()) -> tuple[AgentE
 
 def parse_discards(path: Path, skip: frozenset[int] = frozenset()) -> tuple[DiscardEntry, ...]:
     out = []
-    for number, raw in read_lines(path, skip):
-        if _is_markup(raw):
-            continue
-        line = _strip_comment(raw).strip()
-        if not line:
-            continue
+    for number, line in _content_lines(path, skip):
         story = line.startswith("+")
         phrase = line[1:].strip() if story else line
         if not phrase:
