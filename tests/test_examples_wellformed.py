@@ -17,7 +17,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-SHARED_SEED = ROOT.parent / "shared" / "seeds" / "000_5803871372006973.txt"
 
 SEED_NAME = "000_5803871372006973.txt"
 SEED_SHA256 = "081d2405f8ad96cd89657ee467140c4b03dd418ec941e353d8f6307523b5fa15"
@@ -58,11 +57,6 @@ def test_utf8_and_non_empty(path: Path) -> None:
 def test_seed_sha256_is_pinned() -> None:
     digest = hashlib.sha256((EXAMPLES / SEED_NAME).read_bytes()).hexdigest()
     assert digest == SEED_SHA256, "examples/ seed differs from the pinned copy of shared/seeds"
-
-
-@pytest.mark.skipif(not SHARED_SEED.is_file(), reason="shared/ is not beside the checkout")
-def test_seed_matches_shared_copy() -> None:
-    assert (EXAMPLES / SEED_NAME).read_bytes() == SHARED_SEED.read_bytes()
 
 
 @pytest.mark.parametrize("path", WRITTEN_TXT, ids=_ids(WRITTEN_TXT))
