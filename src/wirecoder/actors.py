@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
@@ -184,6 +185,7 @@ def _distinct(matches: list[KBMatch], day: date | None) -> list[KBMatch]:
     return out
 
 
+@functools.lru_cache(maxsize=4)
 def country_entries(kb: KnowledgeBase) -> dict[str, object]:
     """ISO3 -> the KB entry of the country itself (demonyms and capitals are named after it)."""
     out: dict[str, object] = {}

@@ -626,7 +626,6 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
     def get_actor(actor_id: str, filters: FiltersDep, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0,
                   order: Order = "desc") -> JSONResponse:
         """One actor and the events it takes part in (on either side), newest first by default."""
-        clause, params = where(filters, "events")
         with bench.reader() as r:
             if ":" in actor_id:
                 row = r.con.execute("SELECT entity_id, name, country, sector, n_reports FROM entities "
@@ -641,8 +640,8 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
                 row = (code, _country_names(r, [code]).get(code, code), code, None, n) if n else None
             if row is None:
                 raise ApiError(404, "not_found", f"no actor {actor_id!r}", {"actor_id": actor_id})
-            clause = f"{clause} AND {side}" if clause else f" WHERE {side}"
-            page = _list(r, clause, params + side_params, "events", limit, offset, order)
+            clause, params = where(filters, "events", side)  # `side` comes first, so do its values
+            page = _list(r, clause, side_params + params, "events", limit, offset, order)
         actor = dict(zip(("id", "name", "country", "sector", "n_reports"), row, strict=True))
         return JSONResponse({"actor": actor, "events": page})
 
@@ -693,8 +692,7 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
         """Event counts per period, split by quad class or event type (the dashboard's timeline)."""
         period = _period(interval)
         key = "quad_class::VARCHAR" if by == "quad" else "event_type"
-        clause, params = where(filters, level)
-        date_clause = f"{clause} AND date IS NOT NULL" if clause else " WHERE date IS NOT NULL"
+        date_clause, params = where(filters, level, "date IS NOT NULL")
         with bench.reader() as r:
             rows = r.con.execute(f"SELECT {period} AS p, {key} AS k, count(*) FROM {level}{date_clause} "
                                  "GROUP BY 1, 2 ORDER BY 1, 2", params).fetchall()
@@ -706,9 +704,8 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
                 limit: Annotated[int, _q("at most this many edges, busiest first", ge=1, le=MAX_EDGES)] = 150,
                 ) -> JSONResponse:
         """Actor network for the filter: country nodes, directed edges counting cooperation and conflict events."""
-        clause, params = where(filters, level)
-        both = "actor_country IS NOT NULL AND recipient_country IS NOT NULL AND actor_country <> recipient_country"
-        clause = f"{clause} AND {both}" if clause else f" WHERE {both}"
+        clause, params = where(filters, level, "actor_country IS NOT NULL", "recipient_country IS NOT NULL",
+                               "actor_country <> recipient_country")
         with bench.reader() as r:
             rows = r.con.execute(
                 f"SELECT actor_country, recipient_country, count(*) AS n, count(*) FILTER (WHERE quad_class <= 2), "
@@ -730,9 +727,7 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
                    limit: Annotated[int, _q("at most this many places", ge=1, le=MAX_POINTS)] = 2000,
                    ) -> JSONResponse:
         """Located events grouped by place (the client clusters them by zoom level)."""
-        clause, params = where(filters, level)
-        located = "lat IS NOT NULL AND lon IS NOT NULL"
-        clause = f"{clause} AND {located}" if clause else f" WHERE {located}"
+        clause, params = where(filters, level, "lat IS NOT NULL", "lon IS NOT NULL")
         with bench.reader() as r:
             rows = r.con.execute(
                 f"SELECT round(lat, 3), round(lon, 3), any_value(location_name), any_value(location_country), "

@@ -64,11 +64,12 @@ def _party_clause(column_prefix: str, value: str) -> tuple[str, list]:
     return f"list_contains({column_prefix}_countries, ?)", [value.upper()]
 
 
-def where(filters: Filters, level: str) -> tuple[str, list]:
-    """SQL WHERE clause and parameters for the events or reports table."""
+def where(filters: Filters, level: str, *conditions: str) -> tuple[str, list]:
+    """SQL WHERE clause and parameters for the events or reports table; `conditions` are fixed SQL
+    conditions (no values) added by the caller, e.g. "lat IS NOT NULL"."""
     if level not in LEVELS:
         raise QueryError(f"level must be one of {LEVELS}")
-    clauses, params = [], []
+    clauses, params = list(conditions), []
     if filters.start:
         clauses.append("date >= ?")
         params.append(filters.start)

@@ -301,14 +301,14 @@ def score_document_record(scores: Scores, record_id: str, text: str, gold: list[
                               "predicted": [_describe_pred(p) for p in pred]})
 
 
+def _side(parties) -> str:
+    return "+".join(p.country or "?" for p in parties) or "-"
+
+
 def _describe_gold(g: GoldEvent) -> str:
-    def side(parties):
-        return "+".join(p.country or "?" for p in parties) or "-"
     code = f"{g.scheme} {g.code}"
-    return f"{g.event_type or 'no PLOVER type'} ({code}) {side(g.actor)}->{side(g.recipient)}"
+    return f"{g.event_type or 'no PLOVER type'} ({code}) {_side(g.actor)}->{_side(g.recipient)}"
 
 
 def _describe_pred(p: Predicted) -> str:
-    def side(parties):
-        return "+".join(x.country or "?" for x in parties) or "-"
-    return f"{p.event_type} ({p.cameo}) {side(p.actor)}->{side(p.recipient)} '{p.event_text}' [{p.rule}]"
+    return f"{p.event_type} ({p.cameo}) {_side(p.actor)}->{_side(p.recipient)} '{p.event_text}' [{p.rule}]"
