@@ -37,10 +37,10 @@ SUITES = [
      "dictionaries define, so wirecoder's own rules score near zero here by design. Coded with those "
      "dictionaries (`--dictionaries validate`), wirecoder reproduces 317 of 352 expected codings (90%) and "
      "honours 23 of 25 no-event cases: docs/petrarch.md."),
-    ("wikievents_dev.jsonl", ("type", "actor_text", "recipient_text"),
+    ("wikievents_dev.jsonl", ("type", "type_folded", "actor_text", "recipient_text"),
      "Human KAIROS annotations of every event mention in 20 news documents, matched by type and shared "
      "arguments; wirecoder reports one event per real event, so repeated mentions count as misses."),
-    ("muc4_tst3.jsonl", ("type", "location"),
+    ("muc4_tst3.jsonl", ("type", "type_folded", "location", "date"),
      "MUC-4 terrorism templates for 100 upper-case Latin American wire documents (1989-91); only "
      "wirecoder's ASSAULT, COERCE and PROTEST events count against precision."),
 ]

@@ -10,12 +10,13 @@ from spacy.tokens import Token
 
 from .kb import KBMatch, KnowledgeBase
 from .schema import Entity
+from .words import word_class
 
 # Dependencies that end a noun phrase when collecting its tokens.
 _NP_STOP_DEPS = {"conj", "cc", "relcl", "acl", "punct", "appos", "advcl", "prep", "ccomp", "xcomp"}
 # Kinds of KB entry that name who acts (a country alone only gives the country).
 _SPECIFIC_KINDS = {"person", "group", "organization", "metonym", "capital"}
-PRONOUNS_PERSON = {"he", "she", "him", "her", "his"}
+PRONOUNS_PERSON = word_class("person_pronouns")
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,7 @@ def np_tokens(tok: Token) -> list[Token]:
     return sorted(set(keep), key=lambda t: t.i)
 
 
-_OF_HEADS = {"government", "president", "army", "minister", "ministry", "leader", "forces", "force", "troops",
-             "member", "group", "people", "prime", "king", "parliament", "chief", "head", "mayor", "governor",
-             "spokesman", "spokeswoman", "city", "capital", "republic", "kingdom", "state", "foreign",
-             "office", "department", "court", "police", "commander", "official", "representative",
-             "ambassador", "envoy", "citizen", "resident", "national", "delegation", "embassy", "navy",
-             "opponent", "supporter", "ally", "wing", "branch", "faction", "militia", "unit", "secretary"}
+_OF_HEADS = word_class("of_heads")
 
 
 class ActorResolver:
@@ -196,9 +192,7 @@ def country_entries(kb: KnowledgeBase) -> dict[str, object]:
 
 
 # "US-backed militias", "Al Qaeda-linked groups": the named party is not the actor itself.
-DEPENDENCY_PARTICIPLES = {"backed", "funded", "sponsored", "linked", "armed", "trained", "allied", "supported",
-                          "inspired", "aligned", "affiliated", "held", "controlled", "occupied", "run",
-                          "dominated", "brokered", "mediated", "influenced"}
+DEPENDENCY_PARTICIPLES = word_class("dependency_participles")
 
 
 def _without_dependent_modifiers(words: list[Token]) -> list[Token]:

@@ -10,15 +10,11 @@ from spacy.tokens import Span, Token
 from .actors import np_tokens
 from .coder import subject_of
 from .schema import Attribution
+from .words import word_class
 
-SPEECH_LEMMAS = {"say", "tell", "report", "announce", "state", "add", "claim", "note", "confirm", "declare",
-                 "write", "quote", "insist", "assert", "allege", "believe", "explain", "stress", "warn"}
-ANONYMOUS_MARKERS = {"unnamed", "anonymous", "unidentified", "source", "sources", "official", "officials",
-                     "diplomat", "diplomats", "those", "witness", "witnesses", "figure", "representative",
-                     "activist", "activists", "resident", "residents"}
-OFFICIAL_MARKERS = {"spokesman", "spokeswoman", "spokesperson", "minister", "ministry", "president",
-                    "government", "kremlin", "pentagon", "army", "military", "police", "secretary",
-                    "ambassador", "office", "chief", "commander", "governor", "prime"}
+SPEECH_LEMMAS = word_class("speech_verbs")
+ANONYMOUS_MARKERS = word_class("anonymous_markers")
+OFFICIAL_MARKERS = word_class("official_markers")
 
 
 @functools.lru_cache(maxsize=1)

@@ -36,6 +36,7 @@ Result = tuple[Article, "list[Event] | Failure"]
 
 _pipeline = None  # one per worker process
 _dictionaries: str | None = None  # set before workers start: code with PETRARCH dictionaries from this folder
+_coder: tuple[str, str | None] = ("hybrid", None)  # (rules|learned|hybrid, model folder or None for the shipped one)
 
 
 class _DictionaryCoder:
@@ -57,6 +58,13 @@ def use_dictionaries(folder: str | None) -> None:
     _dictionaries, _pipeline = folder, None
 
 
+def use_coder(coder: str, model: str | None = None) -> None:
+    """Code with wirecoder's rules, learned model or both (see docs/model-card.md)."""
+    global _coder, _dictionaries, _pipeline
+    if (coder, model) != _coder or _dictionaries is not None:
+        _coder, _dictionaries, _pipeline = (coder, model), None, None
+
+
 def _worker_pipeline():
     global _pipeline
     if _pipeline is None:
@@ -66,7 +74,7 @@ def _worker_pipeline():
         else:
             from .pipeline import Pipeline
 
-            _pipeline = Pipeline.default()
+            _pipeline = Pipeline.default(coder=_coder[0], model=_coder[1])
     return _pipeline
 
 
@@ -166,11 +174,14 @@ def _collect(batch: list[Article], future: Future, pool: ProcessPoolExecutor, wo
 
 # --- Dask --------------------------------------------------------------------------------------
 
-def dask_code_chunk(articles: list[Article], out_dir: str, part: int, timeout: float | None = None) -> str:
+def dask_code_chunk(articles: list[Article], out_dir: str, part: int, timeout: float | None = None,
+                    coder: tuple[str, str | None] = ("hybrid", None)) -> str:
     """Run on a Dask worker: code a chunk and write it as one Parquet part; returns the part's path."""
     import json
 
     import duckdb
+
+    use_coder(*coder)
 
     rows = []
     for seq, (article, result) in enumerate(zip(articles, code_chunk(articles, timeout), strict=True)):
@@ -227,7 +238,7 @@ def code_dask(articles: Iterable[Article], scheduler: str, *, out_dir: str | Pat
     pending: deque = deque()
     try:
         for part, batch in enumerate(_chunks(articles, chunk)):
-            pending.append(client.submit(dask_code_chunk, batch, str(directory), part, timeout, pure=False))
+            pending.append(client.submit(dask_code_chunk, batch, str(directory), part, timeout, _coder, pure=False))
             while len(pending) >= in_flight:
                 yield from read_part(pending.popleft().result())
         while pending:

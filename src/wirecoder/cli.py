@@ -137,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="deduplication: places further apart are different events (default 60)")
     code.add_argument("--dedup-min-score", type=float, default=None, metavar="SCORE",
                       help="deduplication: evidence needed to merge (default 2; higher merges less)")
+    _coder_options(code)
     code.add_argument("--dictionaries", metavar="DIR",
                       help="code with PETRARCH-2 format dictionaries in DIR (or the shipped set 'phoenix' or "
                            "'validate') instead of wirecoder's own rules")
@@ -194,7 +195,29 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--report", metavar="FILE", help="also write a full report: .md or .html")
     evaluate.add_argument("--json", action="store_true", help="print the scores as JSON instead of a table")
     evaluate.add_argument("--limit", type=int, metavar="N", help="score only the first N records")
+    _coder_options(evaluate)
+    train = sub.add_parser("train", help="train the learned event detector on labelled sentences",
+                           epilog=TRAIN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    train.add_argument("--data", nargs="+", required=True, metavar="PATH",
+                       help="labelled JSONL files or folders (format: docs/training.md)")
+    train.add_argument("--out", required=True, metavar="DIR", help="folder to write the model to")
+    train.add_argument("--seed", type=int, default=13, help="random seed (default 13)")
+    train.add_argument("--name", default=None, help="model name recorded in every event it codes (default: DIR)")
+    train.add_argument("--c", type=float, default=0.5, help="inverse regularisation strength (default 0.5)")
     return parser
+
+
+TRAIN_EXAMPLES = """examples:
+  wirecoder train --data my_labelled.jsonl --out my_model/
+  wirecoder code corpus/ --model my_model/ --db events.duckdb
+"""
+
+
+def _coder_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--coder", choices=("rules", "learned", "hybrid"), default="hybrid",
+                        help="rules only, the learned detector only, or both (default hybrid)")
+    parser.add_argument("--model", metavar="DIR", default=None,
+                        help="a model trained with `wirecoder train` (default: the shipped model)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -221,6 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_serve(args)
         if args.command == "dictionaries":
             return cmd_dictionaries_check(args)
+        if args.command == "train":
+            return cmd_train(args)
     except WirecoderError as exc:
         print(f"wirecoder: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -251,6 +276,14 @@ def cmd_code(args: argparse.Namespace) -> int:
         if not (args.dictionaries in PACKAGED and not Path(args.dictionaries).is_dir()):
             load_dictionaries(Path(args.dictionaries))  # validate up front: errors name file and line
         use_dictionaries(args.dictionaries)
+    else:
+        from .batch import use_coder
+
+        if args.model:
+            from .learned.model import load_model
+
+            load_model(args.model)  # validate up front
+        use_coder(args.coder, args.model)
     store = None if args.no_store else EventStore(args.db, dedup=_dedup_params(args))
     n_articles = n_rejected = n_events = 0
     table_rows = []
@@ -408,7 +441,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluate import evaluate, render_html, render_markdown, render_text, to_json
     from .pipeline import Pipeline
 
-    result = evaluate(args.gold, Pipeline.default(), limit=args.limit)
+    result = evaluate(args.gold, Pipeline.default(coder=args.coder, model=args.model), limit=args.limit)
     sys.stdout.write(to_json(result) + "\n" if args.json else render_text(result))
     if args.report:
         report = Path(args.report)
@@ -460,3 +493,24 @@ def _progress(enabled: bool):
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .learned.corpus import read_labelled
+    from .learned.train import train
+    from .lexicon import load_lexicon
+    from .nlp import load_nlp
+
+    records = list(read_labelled(args.data))  # every bad line raises with file:line
+    name = args.name or Path(args.out).resolve().name
+    model, report = train(records, load_nlp(), load_lexicon(), name=name, seed=args.seed, c=args.c,
+                          log=lambda m: print(f"wirecoder: {m}", file=sys.stderr))
+    model.save(args.out)
+    for coder in ("rules", "learned", "hybrid"):
+        if coder in report:
+            r = report[coder]
+            print(f"dev {coder:8s} P {r['precision']:.3f}  R {r['recall']:.3f}  F1 {r['f1']:.3f}")
+    print(f"wirecoder: model written to {args.out}", file=sys.stderr)
+    return EXIT_OK

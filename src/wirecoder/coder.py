@@ -12,32 +12,25 @@ from spacy.tokens import Span, Token
 
 from .actors import conjuncts
 from .lexicon import Lexicon, Trigger
+from .words import word_class
 
 SUBJ_DEPS = {"nsubj", "csubj"}
 # Objects that are things handed over or imposed, not parties to the event ("sent aid to Yemen").
-THEME_WORDS = {
-    "aid", "assistance", "food", "medicine", "supply", "relief", "shelter", "water", "help", "loan", "fund",
-    "money", "grant", "credit", "financing", "billion", "million", "weapon", "arm", "ammunition", "equipment",
-    "missile", "jet", "tank", "cover", "training", "support", "protection", "sanction", "embargo", "tariff",
-    "penalty", "ban", "restriction", "curfew", "emergency", "agreement", "deal", "accord", "treaty",
-    "memorandum", "pact", "declaration", "contract", "ceasefire", "truce", "corridor", "crossing", "border",
-    "route", "access", "asylum", "tie", "relation", "fire", "gunfire", "artillery", "mortar", "shell", "shot",
-    "rocket", "blow",
-}
+THEME_WORDS = word_class("theme_nouns")
 PASSIVE_SUBJ_DEPS = {"nsubjpass", "csubjpass"}
 OBJ_DEPS = {"dobj", "obj", "dative", "attr", "oprd"}
 # Prepositions that introduce the recipient of a verb event (the "whom").
-RECIPIENT_PREPS = {"with", "against", "on", "upon", "at", "to", "into", "toward", "towards"}
+RECIPIENT_PREPS = word_class("recipient_preps")
 # Prepositions that introduce the recipient of a noun event ("the shooting down of a Russian warplane").
 NOUN_RECIPIENT_PREPS = RECIPIENT_PREPS | {"of", "between", "for"}
-NOUN_ACTOR_PREPS = {"by", "from"}
+NOUN_ACTOR_PREPS = word_class("noun_actor_preps")
 # Verbs whose "from X" names the party affected: "withdrew from Syria", "expelled from Iran".
-AWAY_FROM_LEMMAS = {"withdraw", "retreat", "pull", "expel", "evacuate", "recall", "remove", "release", "free"}
+AWAY_FROM_LEMMAS = word_class("away_from_verbs")
 CONTROL_CLASSES = {"intent", "propose", "refuse", "demand", "appeal", "threaten", "deny"}
-HYPOTHETICAL_AUX = {"could", "might", "may", "would", "should", "can"}
-FUTURE_AUX = {"will", "shall", "'ll"}
-NEGATORS = {"not", "n't", "never", "no", "neither", "nor", "without"}
-REPORTED_ADVERBS = {"reportedly", "allegedly", "purportedly", "apparently", "supposedly"}
+HYPOTHETICAL_AUX = word_class("hypothetical_aux")
+FUTURE_AUX = word_class("future_aux")
+NEGATORS = word_class("negators")
+REPORTED_ADVERBS = word_class("reported_adverbs")
 
 # Complement code -> code of the control verb's event (CAMEO "express intent to ...", "reject ...").
 INTENT_CODES = {
@@ -84,6 +77,7 @@ class Mention:
     main_clause: bool = True  # not inside a relative or adverbial clause: sentence-level dates apply
     anaphoric: bool = False   # "the talks": a definite noun that may refer back to an earlier event
     reciprocal: bool = False  # "A and B met": with no recipient, the first party acts on the others
+    coded_by: str | None = None  # which coders produced it (hybrid/learned); None: the rule alone
 
 
 def _pos(tok: Token) -> str | None:
@@ -248,10 +242,8 @@ def subject_of(tok: Token) -> tuple[Token | None, bool]:
     return None, False
 
 
-QUANTITY_HEADS = {"hundred", "thousand", "dozen", "score", "ten", "million", "number", "group", "some", "many",
-                  "most", "several", "few", "member", "part", "unit", "contingent", "batch", "team", "delegation"}
-SPEECH_HEADS = {"say", "tell", "announce", "state", "add", "claim", "declare", "insist", "warn", "confirm",
-                "vow", "pledge", "promise"}
+QUANTITY_HEADS = word_class("quantity_heads")
+SPEECH_HEADS = word_class("speech_verbs")
 
 
 def _antecedent(tok: Token) -> Token:
@@ -279,8 +271,7 @@ def _antecedent(tok: Token) -> Token:
     return tok
 
 
-RECIPROCAL_LEMMAS = {"meet", "talk", "negotiate", "clash", "fight", "cooperate", "consult", "discuss",
-                     "confer", "agree", "battle", "sign", "agreement", "reach", "exchange", "skirmish"}
+RECIPROCAL_LEMMAS = word_class("reciprocal_words")
 
 
 def _agent_of(tok: Token) -> Token | None:
@@ -372,7 +363,7 @@ def _noun_arguments(tok: Token, light_subject: Token | None) -> tuple[list[int],
     return actors, recipients
 
 
-ADJUNCT_PREPS = {"during", "after", "before", "on", "in", "at", "since", "following", "amid"}
+ADJUNCT_PREPS = word_class("adjunct_preps")
 
 
 def _negated(tok: Token) -> bool:
@@ -527,6 +518,7 @@ def find_mentions(sent: Span, lexicon: Lexicon) -> list[Mention]:
         if mention is not None:
             mentions.append(mention)
     mentions.extend(_claims(sent, mentions, state))
+    mentions = _obligations(sent, mentions, state)
     mentions = _absorb_parts(mentions, sent.doc)
     mentions.sort(key=lambda m: m.trigger)
     return mentions
@@ -558,7 +550,7 @@ def _absorb_parts(mentions: list[Mention], doc) -> list[Mention]:
 
 
 # Verbs of saying that accuse when what they report is someone else's hostile act.
-ACCUSING_SPEECH = {"claim", "allege"}
+ACCUSING_SPEECH = word_class("accusing_speech_verbs")
 
 
 def _claims(sent: Span, mentions: list[Mention], state: _Sentence) -> list[Mention]:
@@ -584,8 +576,55 @@ def _claims(sent: Span, mentions: list[Mention], state: _Sentence) -> list[Menti
     return out
 
 
+@dataclass(frozen=True)
+class StructuralRule(Trigger):
+    """A rule of the coder itself (not a lexicon row), named in every event it produces."""
+
+    name: str = ""
+
+    @property
+    def rule_id(self) -> str:
+        return f"rule:{self.name}"
+
+
+OBLIGATION_RULE = StructuralRule("say", None, "VERB", "demand", "100", (), 0.75, 0, name="said-must-demand")
+OBLIGATION_AUX = word_class("obligation_aux")
+FIRST_PERSON = word_class("first_person")
+
+
+def _obligations(sent: Span, mentions: list[Mention], state: _Sentence) -> list[Mention]:
+    """ "X said Y must withdraw": X demands of Y (REQUEST), whatever Y is to do; Y's act is not coded."""
+    by_trigger = {m.trigger: m for m in mentions}
+    out = list(mentions)
+    for tok in sent:
+        if _lemma(tok) not in SPEECH_HEADS or tok.i in by_trigger:
+            continue
+        speaker, passive = subject_of(tok)
+        if speaker is None or passive:
+            continue
+        for clause in (c for c in tok.children if c.dep_ == "ccomp"):
+            if not any(c.dep_ == "aux" and c.lower_ in OBLIGATION_AUX for c in clause.children):
+                continue
+            obliged = next((c for c in clause.children if c.dep_ in SUBJ_DEPS), None)
+            if obliged is None or obliged.lower_ in FIRST_PERSON or obliged.i == speaker.i or (
+                    obliged.pos_ == "PRON" and obliged.lower_ in ("he", "she") and speaker.pos_ == "PROPN"):
+                continue  # "we must ...": the speaker's own resolve, not a demand
+            inner = by_trigger.get(clause.i)
+            code = _derived_code("demand", inner.cameo)[0] if inner is not None else "100"
+            row = OBLIGATION_RULE
+            if inner is not None:
+                out.remove(inner)
+            out.append(Mention(
+                trigger=tok.i, trigger_end=tok.i + 1, cameo=code, rule=row,
+                actor_heads=_expand([_antecedent(speaker).i], tok.doc),
+                recipient_heads=_expand([_antecedent(obliged).i], tok.doc),
+                confidence=round(row.confidence * 0.9, 3), clause_tokens=_clause_tokens(tok),
+                main_clause=_in_main_clause(tok)))
+    return out
+
+
 # Wanting or planning force is a threat; pledging or agreeing to an act keeps the act, marked intended.
-DESIRE_LEMMAS = {"want", "plan", "intend", "seek", "hope", "aim", "prepare", "wish", "threaten", "mean"}
+DESIRE_LEMMAS = word_class("desire_verbs")
 
 
 def _controlled(tok: Token) -> Token | None:
@@ -670,7 +709,7 @@ def _code_token(tok: Token, rows: list[Trigger], state: _Sentence) -> Mention | 
     return mention
 
 
-SPEECH_LEMMAS = {"tell", "say", "address", "inform", "brief"}
+SPEECH_LEMMAS = word_class("audience_verbs")
 
 
 # Verbal reactions (praise, criticism, rejection...) target whoever did the thing they react to.
@@ -752,7 +791,7 @@ def _event(tok: Token, row: Trigger, cameo: str, state: _Sentence) -> Mention:
     )
 
 
-DEFINITE = {"the", "these", "this", "those", "that", "such", "its", "their"}
+DEFINITE = word_class("definite_determiners")
 
 
 def _in_main_clause(tok: Token) -> bool:

@@ -23,9 +23,6 @@ from .scoring import (
 )
 
 WORST_MISSES = 15
-# Mostly upper-case text (MUC-4 wire copy) is lower-cased with sentence capitals before parsing:
-# the tagger and parser are trained on mixed case. Threshold: share of cased letters in upper case.
-UPPER_CASE_SHARE = 0.8
 
 
 @dataclass
@@ -58,20 +55,6 @@ def file_sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def _casefix(text: str) -> str:
-    letters = [c for c in text if c.isalpha()]
-    if not letters or sum(c.isupper() for c in letters) / len(letters) < UPPER_CASE_SHARE:
-        return text
-    out, capital = [], True
-    for ch in text.lower():
-        out.append(ch.upper() if capital and ch.isalpha() else ch)
-        if ch.isalpha():
-            capital = False
-        elif ch in ".!?\n":
-            capital = True
-    return "".join(out)
-
-
 def _gold_types(records: list[GoldRecord]) -> set[str]:
     schemes = {e.scheme for r in records for e in r.events}
     return {t for s in schemes for _, t in scheme_table().get(s, []) if t}
@@ -95,7 +78,7 @@ def evaluate(path: str | Path, pipeline, *, limit: int | None = None) -> Evaluat
         if record.events and not gold:
             scores.skipped += 1  # only codes without a PLOVER type (CAMEO 01 statements, broadcasts)
             continue
-        article = read_text(_casefix(record.text), doc_id=record.id, published=record.published)
+        article = read_text(record.text, doc_id=record.id, published=record.published)
         pred = [Predicted.from_event(e) for e in pipeline.code(article) if e.factuality != "negated"]
         if level == "document":
             score_document_record(scores, record.id, record.text, gold, pred, gold_types)

@@ -19,6 +19,7 @@ import functools
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -338,6 +339,10 @@ class Gazetteer:
         return cls(entries, frozen, frozenset(stop), country_names, us_states)
 
     # ---- queries ------------------------------------------------------------------------
+    def index_keys(self) -> Iterable[str]:
+        """Every indexed place name, folded (fold_place)."""
+        return self._index.keys()
+
     def lookup(self, text: str, *, country: str | None = None) -> Place | None:
         """Best `Place` for a mention, or None. `country` is an ISO3 hint that wins ties."""
         if not isinstance(text, str):

@@ -10,7 +10,7 @@ import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -42,6 +42,7 @@ class GoldEvent:
     sentence: str | None
     trigger: str | None
     reciprocal: bool = False  # the gold lists A->B and B->A for one event
+    date_end: str | None = None  # a gold date range ("11 NOV 89 - 12 NOV 89") ends here; None: one day
     parties_annotated: bool = True  # False when the gold gives no actors at all (CAMEO codebook)
 
 
@@ -78,11 +79,19 @@ def plover_type(scheme: str, code: str) -> str | None:
     if scheme == "CAMEO":
         mapping = plover_for(code)
         return mapping.event_type if mapping else None
+    if scheme == "PLOVER":
+        return plover_type_name(code)
     code = code.split("/")[0].strip()
     for prefix, event_type in scheme_table().get(scheme, []):
         if code.startswith(prefix):
             return event_type
     return None
+
+
+def plover_type_name(name: str) -> str | None:
+    """A PLOVER type from its 0.8 name or an older draft name ("DEMAND", "fight", "Disapprove")."""
+    key = "-".join(name.strip().upper().replace("_", " ").split())
+    return next((t for prefix, t in scheme_table().get("PLOVER", []) if prefix == key), None)
 
 
 def _party(obj: dict) -> GoldParty:
@@ -99,26 +108,61 @@ def _party(obj: dict) -> GoldParty:
     return GoldParty(obj.get("text"), country, sector)
 
 
-def _date(value) -> str | None:
-    if isinstance(value, str) and len(value) >= 10:
+_MONTHS = {m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
+                                       "NOV", "DEC"), start=1)}
+# "- 02 NOV 89" in MUC keys: on or before that day; scored as the preceding month up to it.
+OPEN_RANGE_DAYS = 30
+
+
+def _one_date(text: str) -> date | None:
+    text = text.strip()
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    parts = text.upper().replace(",", " ").split()
+    if len(parts) == 3 and parts[0].isdigit() and parts[1][:3] in _MONTHS and parts[2].isdigit():
+        year = int(parts[2])
+        year += 1900 if year < 100 and year >= 30 else (2000 if year < 100 else 0)
         try:
-            return date.fromisoformat(value[:10]).isoformat()
+            return date(year, _MONTHS[parts[1][:3]], int(parts[0]))
         except ValueError:
             return None
     return None
 
 
+def parse_gold_date(value) -> tuple[date, date] | None:
+    """A gold event date as a (first, last) day range: ISO dates, MUC keys ("25 AUG 88"), ranges
+    ("11 NOV 89 - 12 NOV 89") and open ranges ("- 02 NOV 89": on or before)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if text.startswith("-"):
+        end = _one_date(text[1:])
+        return (end - timedelta(days=OPEN_RANGE_DAYS), end) if end else None
+    if " - " in text:
+        first, _, last = text.partition(" - ")
+        start, end = _one_date(first), _one_date(last)
+        if start and end:
+            return (start, end) if start <= end else (end, start)
+        return None
+    day = _one_date(text)
+    return (day, day) if day else None
+
+
 def _event(obj: dict) -> GoldEvent:
-    scheme = obj.get("scheme") or "CAMEO"
-    code = str(obj.get("code") or "")
+    code = str(obj.get("code") or obj.get("event_type") or obj.get("type") or obj.get("plover_0_8") or "")
+    scheme = obj.get("scheme") or ("CAMEO" if code.isdigit() or not code else "PLOVER")
     locations = tuple(str(loc.get("text")) for loc in (obj.get("location") or []) if loc.get("text"))
     trigger = obj.get("trigger") or {}
+    span = parse_gold_date(obj.get("event_date"))
     return GoldEvent(
         code=code, scheme=scheme, event_type=plover_type(scheme, code) if code else None,
         cameo=code if scheme == "CAMEO" else None,
         actor=tuple(_party(p) for p in obj.get("source_actor") or []),
         recipient=tuple(_party(p) for p in obj.get("target_actor") or []),
-        location=locations, date=_date(obj.get("event_date")), sentence=obj.get("sentence"),
+        location=locations, date=span[0].isoformat() if span else None,
+        date_end=span[1].isoformat() if span and span[1] != span[0] else None, sentence=obj.get("sentence"),
         trigger=trigger.get("text") if isinstance(trigger, dict) else None,
         parties_annotated=obj.get("source_actor") is not None or obj.get("target_actor") is not None,
     )

@@ -278,6 +278,8 @@ class KnowledgeBase:
         self._entries = entries
         self._agents = agents
         self._alias_owner = alias_owner
+        self._agent_keys = tuple(agent_owner)
+        self._exact_case = exact_case
         self._entity_trie: dict = {}
         self._agent_trie: dict = {}
         for key, eid in alias_owner.items():
@@ -341,6 +343,18 @@ class KnowledgeBase:
 
     def get_agent(self, agent_id: str) -> Agent | None:
         return self._agents.get(agent_id)
+
+    def alias_keys(self) -> Iterable[tuple[str, ...]]:
+        """Every entity alias, as normalized words."""
+        return self._alias_owner.keys()
+
+    def agent_keys(self) -> Iterable[tuple[str, ...]]:
+        """Every agent alias ("police", "riot police"), as normalized words."""
+        return self._agent_keys
+
+    def exact_case_aliases(self) -> frozenset[str]:
+        """Aliases that match only in capitals ("US")."""
+        return self._exact_case
 
     def lookup(self, phrase: str) -> KBEntry | None:
         """The entity one of whose aliases is `phrase` (case- and accent-insensitive)."""

@@ -105,7 +105,8 @@ def _parse_supplement(name: str, text: str) -> dict[str, PloverMapping]:
 def cameo_to_plover_table() -> dict[str, PloverMapping]:
     table = _parse_table("CAMEO2PLOVER-2021.txt", _data_text("CAMEO2PLOVER-2021.txt"))
     supplement = _parse_supplement("cameo2plover_supplement.tsv", _data_text("cameo2plover_supplement.tsv"))
-    return {**supplement, **table}
+    overrides = _parse_supplement("cameo2plover_overrides.tsv", _data_text("cameo2plover_overrides.tsv"))
+    return {**supplement, **table, **overrides}
 
 
 def plover_for(cameo: str) -> PloverMapping | None:
@@ -127,3 +128,12 @@ def goldstein(cameo: str) -> float:
             return codes[code].goldstein
         code = code[:-1]
     return 0.0
+
+
+# The CAMEO code an event of a PLOVER type gets when nothing more specific is known (a learned event
+# whose trigger word has no lexicon row or training example of that type).
+DEFAULT_CAMEO = {
+    "AGREE": "030", "CONSULT": "040", "SUPPORT": "050", "CONCEDE": "080", "COOPERATE": "060", "AID": "070",
+    "RETREAT": "087", "REQUEST": "100", "ACCUSE": "110", "REJECT": "120", "THREATEN": "130", "PROTEST": "140",
+    "SANCTION": "160", "MOBILIZE": "150", "COERCE": "170", "ASSAULT": "190",
+}

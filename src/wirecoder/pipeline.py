@@ -13,19 +13,24 @@ from spacy.tokens import Doc, Span
 from . import __version__
 from .actors import ActorResolver, country_entries
 from .attribution import event_attribution
-from .coder import Mention, find_mentions
+from .coder import Mention
 from .dates import find_dates, resolve
 from .gazetteer import Gazetteer, default_gazetteer
 from .kb import KnowledgeBase, default_kb
+from .learned.coder import CODERS, code_sentence
+from .learned.model import EventModel, default_model, load_model
 from .lexicon import Lexicon, load_lexicon
 from .nlp import load_nlp
 from .ontology import goldstein, plover_for, quad_class_of
 from .schema import Article, DateMention, Entity, Event, Place
+from .truecase import Truecaser, is_shouted
+from .words import word_class
 
 CODER_NAME = f"wirecoder-rules/{__version__}"
+DEFAULT_CODER = "hybrid"
 # Events below this confidence are dropped; calibrated on the seed article and the conformance suites.
 MIN_CONFIDENCE = 0.3
-LOCATION_PREPS = {"in", "at", "near", "outside", "inside", "around", "across", "through", "along", "off"}
+LOCATION_PREPS = word_class("location_preps")
 # Characters replaced by spaces before parsing (same length, so offsets hold): markdown emphasis.
 _PARSE_BLANKS = re.compile(r"[*_]{1,2}")
 # A wire dateline opening a paragraph: "NAIROBI —", "DOHA, Qatar (AP) --", "BEIRUT, Dec 2 (Reuters) -".
@@ -44,10 +49,12 @@ class _Resolved:
     location: Place | None
 
 
-def parse_text(article: Article) -> tuple[str, int]:
+def parse_text(article: Article, truecaser: Truecaser | None = None) -> tuple[str, int]:
     """The body text prepared for the parser (same length as the original) and its offset."""
     start, end = article.body_span
     body = article.text[start:end]
+    if truecaser is not None and is_shouted(body):
+        body = truecaser(body)
     body = _PARSE_BLANKS.sub(lambda m: " " * len(m.group()), body)
     body = _BROKEN_BREAK.sub(lambda m: " " * len(m.group()), body)
     body = _DATELINE.sub(lambda m: " " * len(m.group()), body)
@@ -57,26 +64,39 @@ def parse_text(article: Article) -> tuple[str, int]:
 class Pipeline:
     """Codes articles into events. Holds the parser and the knowledge, loaded once."""
 
-    def __init__(self, nlp, kb: KnowledgeBase, gazetteer: Gazetteer, lexicon: Lexicon) -> None:
+    def __init__(self, nlp, kb: KnowledgeBase, gazetteer: Gazetteer, lexicon: Lexicon,
+                 model: EventModel | None = None, coder: str = "rules") -> None:
+        if coder not in CODERS:
+            raise ValueError(f"unknown coder {coder!r}; choose one of {', '.join(CODERS)}")
+        if coder != "rules" and model is None:
+            raise ValueError(f"the {coder} coder needs a model")
         self.nlp = nlp
         self.kb = kb
         self.gazetteer = gazetteer
         self.lexicon = lexicon
+        self.model = model
+        self.coder = coder
         self.country_entries = country_entries(kb)
+        self.truecaser = Truecaser.from_knowledge(kb, gazetteer, lexicon)
 
     @classmethod
-    def default(cls) -> Pipeline:
-        return cls(load_nlp(), default_kb(), default_gazetteer(), load_lexicon())
+    def default(cls, coder: str = DEFAULT_CODER, model: str | None = None) -> Pipeline:
+        """The standard pipeline; `coder` is rules, learned or hybrid, `model` a trained model folder
+        (default: the model shipped in the package)."""
+        event_model = None
+        if coder != "rules":
+            event_model = load_model(model) if model else default_model()
+        return cls(load_nlp(), default_kb(), default_gazetteer(), load_lexicon(), event_model, coder)
 
     def code(self, article: Article) -> list[Event]:
-        text, offset = parse_text(article)
+        text, offset = parse_text(article, self.truecaser)
         return self.code_parsed(article, self.nlp(text), offset)
 
     def code_many(self, articles: Iterable[Article], *, batch_size: int = 16,
                   n_process: int = 1) -> Iterator[tuple[Article, list[Event]]]:
         def prepared():
             for article in articles:
-                text, offset = parse_text(article)
+                text, offset = parse_text(article, self.truecaser)
                 yield text, (article, offset)
 
         for doc, (article, offset) in self.nlp.pipe(prepared(), as_tuples=True, batch_size=batch_size,
@@ -88,7 +108,7 @@ class Pipeline:
         resolved: list[_Resolved] = []
         for sent in doc.sents:
             dates = _sentence_dates(sent, article.published, offset)
-            for mention in find_mentions(sent, self.lexicon):
+            for mention in code_sentence(sent, self.lexicon, self.model, self.coder):
                 item = self._resolve(mention, sent, dates, article, resolver)
                 if item is not None:
                     resolved.append(item)
@@ -187,7 +207,12 @@ class Pipeline:
         last = doc[m.trigger_end - 1]
         span_end = offset + last.idx + len(last.text)
         event_text = article.text[span_start:span_end]
-        confidence = m.confidence * (1.0 if item.actor else 0.7) * (1.0 if item.recipient else 0.85)
+        if m.coded_by is None:
+            confidence = m.confidence * (1.0 if item.actor else 0.7) * (1.0 if item.recipient else 0.85)
+            coder = f"{CODER_NAME} {m.rule.rule_id}"
+        else:  # calibrated by the learned model (docs/model-card.md)
+            confidence = m.confidence
+            coder = f"wirecoder-{self.coder}/{__version__} {m.coded_by}"
         key = f"{article.doc_id}|{span_start}|{span_end}|{m.cameo}"
         return Event(
             doc_id=article.doc_id,
@@ -210,7 +235,7 @@ class Pipeline:
             span=(span_start, span_end),
             event_text=event_text,
             confidence=round(confidence, 3),
-            coder=f"{CODER_NAME} {m.rule.rule_id}",
+            coder=coder,
             extra={"anaphoric": m.anaphoric},
         )
 

@@ -17,7 +17,7 @@ SENTENCE_METRICS = (
     "detection", "type", "cameo", "cameo_root", "actor_country", "actor_country_sector",
     "recipient_country", "recipient_country_sector", "location", "location_country", "date", "event",
 )
-DOCUMENT_METRICS = ("detection", "type", "actor_text", "recipient_text", "location", "date")
+DOCUMENT_METRICS = ("detection", "type", "type_folded", "actor_text", "recipient_text", "location", "date")
 NONE = "—"
 
 
@@ -214,7 +214,7 @@ def score_sentence_record(scores: Scores, record_id: str, text: str, gold: list[
                 m("location_country").add(tp=int(hit), fn=int(not hit),
                                           fp=int(not hit and p.location_country is not None))
         if g.date:
-            hit = p.date == g.date
+            hit = _date_hit(g, p)
             m("date").add(tp=int(hit), fn=int(not hit), fp=int(not hit and p.date is not None))
         if same_type and (not parties or (_side_ok(actor, p.actor) and _side_ok(recipient, p.recipient))):
             full += 1
@@ -292,13 +292,39 @@ def score_document_record(scores: Scores, record_id: str, text: str, gold: list[
             hit = bool(_words(g.location) & _words([p.location_name, p.location_text]))
             m("location").add(tp=int(hit), fn=int(not hit), fp=int(not hit and p.location_name is not None))
         if g.date:
-            hit = p.date == g.date
+            hit = _date_hit(g, p)
             m("date").add(tp=int(hit), fn=int(not hit), fp=int(not hit and p.date is not None))
+    folded = fold_mentions(gold)
+    folded_pairs = _pair(folded, pred, _doc_allowed)
+    m("type_folded").add(tp=len(folded_pairs), fp=len(pred) - len(folded_pairs), fn=len(folded) - len(folded_pairs))
     errors = len(gold) + len(pred) - 2 * len(pairs)
     if errors:
         scores.misses.append({"id": record_id, "text": text[:300], "errors": errors,
                               "gold": [_describe_gold(g) for g in gold],
                               "predicted": [_describe_pred(p) for p in pred]})
+
+
+def _date_hit(g: GoldEvent, p: Predicted) -> bool:
+    if p.date is None or g.date is None:
+        return False
+    return g.date <= p.date[:10] <= (g.date_end or g.date)
+
+
+def fold_mentions(gold: list[GoldEvent]) -> list[GoldEvent]:
+    """Repeated gold mentions of one real event become one: same type, and a shared argument word or the
+    same trigger word (document-level gold annotates every mention; wirecoder reports each event once)."""
+    out: list[tuple[GoldEvent, set[str]]] = []
+    for g in gold:
+        words = _words(x.text for x in g.actor + g.recipient) | _words(g.location)
+        trigger = (g.trigger or "").lower()
+        for idx, (o, owords) in enumerate(out):
+            same_word = bool(trigger) and trigger == (o.trigger or "").lower()
+            if o.event_type == g.event_type and (words & owords or same_word):
+                out[idx] = (o, owords | words)
+                break
+        else:
+            out.append((g, words))
+    return [g for g, _ in out]
 
 
 def _side(parties) -> str:
