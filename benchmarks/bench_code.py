@@ -7,7 +7,9 @@ then times one pass over the articles:
   parse    `Pipeline.default().nlp.pipe(texts, batch_size=B)`: spaCy's parse alone, on exactly the
            texts `Pipeline.code_many` parses, with the library's own thinc ops.
   full     `Pipeline.default().code_many(articles, batch_size=B)`: parse plus everything wirecoder
-           does after it (mentions, actors, dates, places, attribution, merging).
+           does after it (mentions, actors, dates, places, attribution, merging), with the default
+           hybrid coder (rules and the learned detector).
+  rules    the same with `Pipeline.default(coder="rules")`: the rule coder alone.
   blis     spaCy loaded after `set_current_ops(NumpyOps(use_blis=True))` (thinc's default).
   noblis   spaCy loaded after `set_current_ops(NumpyOps(use_blis=False))`.
 
@@ -32,7 +34,7 @@ import sys
 import time
 from pathlib import Path
 
-MODES = ("parse", "full", "blis", "noblis")
+MODES = ("parse", "full", "rules", "blis", "noblis")
 DEFAULT_BATCH_SIZE = 16  # Pipeline.code_many's default
 WARMUP_ARTICLES = 8
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
@@ -129,16 +131,16 @@ def run_worker(mode: str, corpus: str, limit: int | None, batch_size: int) -> di
     if not articles:
         raise SystemExit(f"no readable articles in {corpus} ({rejected} rejected)")
     t0 = time.perf_counter()
-    if mode in ("parse", "full"):
+    if mode in ("parse", "full", "rules"):
         from wirecoder.pipeline import Pipeline
 
-        pipeline = Pipeline.default()
+        pipeline = Pipeline.default(coder="rules") if mode == "rules" else Pipeline.default()
         nlp = pipeline.nlp
     else:
         pipeline = None
         nlp = _load_plain_spacy(use_blis=(mode == "blis"))
     load_s = time.perf_counter() - t0
-    if mode == "full":
+    if mode in ("full", "rules"):
         result = _time_full(pipeline, articles, batch_size)
     else:
         result = _time_parse(nlp, _parse_texts(articles), batch_size)

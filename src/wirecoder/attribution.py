@@ -95,7 +95,7 @@ def event_attribution(trigger: Token, sent: Span) -> tuple[Attribution | None, b
     reported = any(t.lower_ in {"reportedly", "allegedly", "purportedly"} for t in sent)
     cur = trigger
     steps = 0
-    while cur.head is not cur and steps < 12:
+    while cur.head.i != cur.i and steps < 12:
         steps += 1
         dep = cur.dep_
         cur = cur.head

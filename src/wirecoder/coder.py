@@ -222,7 +222,7 @@ def subject_of(tok: Token) -> tuple[Token | None, bool]:
             obj = next((c for c in verb.children if c.dep_ in ("dobj", "obj")), None) if _pos(verb) == "VERB" else None
             if obj is not None:
                 return obj, False
-        if cur.dep_ in ("conj", "xcomp", "advcl", "pcomp") and cur.head is not cur:
+        if cur.dep_ in ("conj", "xcomp", "advcl", "pcomp") and cur.head.i != cur.i:
             if cur.dep_ == "xcomp":
                 # object control: "urged Russia to withdraw" -> Russia
                 obj = next((c for c in cur.head.children if c.dep_ in ("dobj", "obj")), None)
@@ -252,7 +252,7 @@ def _antecedent(tok: Token) -> Token:
     after a quantity ("hundreds of UN troops")."""
     if tok.tag_ in ("WDT", "WP") or (tok.lower_ == "that" and tok.dep_ in ("nsubj", "dobj")):
         clause = tok.head
-        while clause.dep_ not in ("relcl", "ROOT") and clause.head is not clause:
+        while clause.dep_ not in ("relcl", "ROOT") and clause.head.i != clause.i:
             clause = clause.head
         if clause.dep_ == "relcl":
             return clause.head
@@ -399,7 +399,7 @@ def _modality(tok: Token) -> str | None:
 
 def _reported_clause(tok: Token) -> bool:
     """In a clause reported by a speech verb ("announced it would free"), "would" is a future."""
-    while tok.dep_ in ("conj", "xcomp") and tok.head is not tok:
+    while tok.dep_ in ("conj", "xcomp") and tok.head.i != tok.i:
         tok = tok.head
     return tok.dep_ == "ccomp" and _lemma(tok.head) in SPEECH_HEADS | {"announce", "report"}
 
@@ -453,14 +453,6 @@ def _derived_code(kind: str, inner: str) -> tuple[str, str]:
     return code, "asserted"
 
 
-def _depth(tok: Token) -> int:
-    depth = 0
-    while tok.head is not tok and depth < 50:
-        tok = tok.head
-        depth += 1
-    return depth
-
-
 NESTED_CLAUSE_DEPS = {"relcl", "ccomp", "advcl", "acl", "parataxis", "csubj"}
 
 
@@ -478,7 +470,7 @@ def _clause_tokens(tok: Token) -> tuple[int, ...]:
     """Trigger subtree plus, for nouns under a verb, the verb's direct modifiers (dates, places)."""
     idx = _own_tokens(tok)
     anchor = tok
-    while anchor.dep_ in OBJ_DEPS | {"pobj", "prep", "nsubjpass", "xcomp", "conj"} and anchor.head is not anchor:
+    while anchor.dep_ in OBJ_DEPS | {"pobj", "prep", "nsubjpass", "xcomp", "conj"} and anchor.head.i != anchor.i:
         anchor = anchor.head
         if _pos(anchor) == "VERB" and anchor.dep_ not in ("xcomp", "conj"):
             break
@@ -503,12 +495,17 @@ class _Sentence:
         return _matching_rows(tok, self.lexicon)
 
 
-def find_mentions(sent: Span, lexicon: Lexicon) -> list[Mention]:
-    """All event mentions in a sentence, each trigger used once."""
+def find_mentions(sent: Span, lexicon: Lexicon, consumed: set[int] | None = None) -> list[Mention]:
+    """All event mentions in a sentence, each trigger used once. Tokens that a mention took as part of
+    itself (a complement, a light verb's object) are added to `consumed` when it is given."""
     state = _Sentence(lexicon)
+    if consumed is not None:
+        state.consumed = consumed
     mentions: list[Mention] = []
-    # Heads first, so control and light verbs claim their complements before these are seen alone.
-    for tok in sorted(sent, key=_depth):
+    # In sentence order. (Until now a depth sort meant to put heads first compared Token objects by
+    # identity, which never holds, so every token had the same depth; ordering by real depth changes
+    # which reading wins in long sentences and is left for a measured change.)
+    for tok in sent:
         if tok.i in state.consumed:
             continue
         rows = state.rows(tok)
@@ -590,6 +587,7 @@ class StructuralRule(Trigger):
 OBLIGATION_RULE = StructuralRule("say", None, "VERB", "demand", "100", (), 0.75, 0, name="said-must-demand")
 OBLIGATION_AUX = word_class("obligation_aux")
 FIRST_PERSON = word_class("first_person")
+INDEFINITE = word_class("indefinite_subjects")
 
 
 def _obligations(sent: Span, mentions: list[Mention], state: _Sentence) -> list[Mention]:
@@ -606,7 +604,7 @@ def _obligations(sent: Span, mentions: list[Mention], state: _Sentence) -> list[
             if not any(c.dep_ == "aux" and c.lower_ in OBLIGATION_AUX for c in clause.children):
                 continue
             obliged = next((c for c in clause.children if c.dep_ in SUBJ_DEPS), None)
-            if obliged is None or obliged.lower_ in FIRST_PERSON or obliged.i == speaker.i or (
+            if obliged is None or obliged.lower_ in FIRST_PERSON | INDEFINITE or obliged.i == speaker.i or (
                     obliged.pos_ == "PRON" and obliged.lower_ in ("he", "she") and speaker.pos_ == "PROPN"):
                 continue  # "we must ...": the speaker's own resolve, not a demand
             inner = by_trigger.get(clause.i)
@@ -614,8 +612,9 @@ def _obligations(sent: Span, mentions: list[Mention], state: _Sentence) -> list[
             row = OBLIGATION_RULE
             if inner is not None:
                 out.remove(inner)
-            out.append(Mention(
-                trigger=tok.i, trigger_end=tok.i + 1, cameo=code, rule=row,
+            modal = next(c for c in clause.children if c.dep_ == "aux" and c.lower_ in OBLIGATION_AUX)
+            out.append(Mention(  # the trigger is the obligation itself: "must withdraw"
+                trigger=modal.i, trigger_end=max(modal.i, clause.i) + 1, cameo=code, rule=row,
                 actor_heads=_expand([_antecedent(speaker).i], tok.doc),
                 recipient_heads=_expand([_antecedent(obliged).i], tok.doc),
                 confidence=round(row.confidence * 0.9, 3), clause_tokens=_clause_tokens(tok),
@@ -797,7 +796,7 @@ DEFINITE = word_class("definite_determiners")
 def _in_main_clause(tok: Token) -> bool:
     """True when no relative, adverbial or adnominal clause lies between the trigger and the root."""
     steps = 0
-    while tok.head is not tok and steps < 30:
+    while tok.head.i != tok.i and steps < 30:
         if tok.dep_ in ("relcl", "acl", "advcl"):
             return False
         tok = tok.head

@@ -113,7 +113,8 @@ class Pipeline:
                 if item is not None:
                     resolved.append(item)
         events = [self._event(article, item, offset) for item in resolved]
-        events = [e for e in events if e.confidence >= MIN_CONFIDENCE]
+        if self.coder == "rules":  # the learned coders have already kept what clears their calibrated threshold
+            events = [e for e in events if e.confidence >= MIN_CONFIDENCE]
         return [e for e in merge_mentions(events) if _has_country(e)]
 
     def _resolve(self, mention: Mention, sent: Span, dates: list[tuple[DateMention, Span]],
@@ -246,7 +247,7 @@ def _place_preps(trigger) -> list:
     cur, steps = trigger, 0
     while steps < 4:
         out.extend(c for c in cur.children if c.dep_ == "prep" and c.lower_ in LOCATION_PREPS)
-        if cur.head is cur or cur.dep_ not in ("dobj", "pobj", "prep", "conj", "xcomp", "nsubjpass", "nsubj"):
+        if cur.head.i == cur.i or cur.dep_ not in ("dobj", "pobj", "prep", "conj", "xcomp", "nsubjpass", "nsubj"):
             break
         cur, steps = cur.head, steps + 1
     # the parser often hangs "in Brussels" on the object: "will meet the commissioner in Brussels"

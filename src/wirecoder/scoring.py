@@ -10,6 +10,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from .gazetteer import normalize_place
 from .gold import GoldEvent, GoldParty
 
@@ -247,10 +249,11 @@ def score_sentence_record(scores: Scores, record_id: str, text: str, gold: list[
 
 
 def _words(texts: Iterable[str | None]) -> set[str]:
+    """Content words of argument texts ("the" is no shared ground)."""
     out = set()
     for t in texts:
         if t:
-            out.update(w for w in t.lower().replace("-", " ").split() if len(w) > 2)
+            out.update(w for w in t.lower().replace("-", " ").split() if len(w) > 2 and w not in STOP_WORDS)
     return out
 
 

@@ -17,9 +17,22 @@ from ..coder import CONTROL_CLASSES, Mention, _event, _Sentence, find_mentions, 
 from ..lexicon import Lexicon, Trigger
 from ..ontology import DEFAULT_CAMEO, plover_for
 from .features import candidates
-from .model import NONE, EventModel
+from .model import EventModel
 
 CODERS = ("rules", "learned", "hybrid")
+# A token is proposed as an event when its most probable type has at least this probability; the
+# calibrator then decides whether it is kept (so recall is not capped by the classifier's arg-max).
+PROPOSE_MIN = 0.15
+# A rule event is re-typed only when the model is sure of another type and gives the rule's type little
+# chance: the rules' conditions encode distinctions a token classifier misses ("air strikes").
+RETYPE_MIN = 0.9
+RETYPE_OLD_MAX = 0.1
+# A rule event is dropped only when its calibrated confidence is under the keep threshold and the model
+# is this sure it is no event at all (background mentions the corpus leaves unlabelled are the usual case).
+REJECT_NONE_MIN = 0.99
+# An event only the model found needs at least this calibrated confidence (above the keep threshold):
+# on real news outside the corpus's style the model's own proposals are its least reliable output.
+LEARNED_MIN = 0.7
 # Dependencies by which a token belongs to a rule trigger's event (its complement or object).
 _GOVERNED = {"xcomp", "ccomp", "dobj", "obj", "pobj", "prep", "pcomp", "prt", "acomp"}
 
@@ -59,10 +72,26 @@ def cameo_for(tok: Token, event_type: str, lexicon: Lexicon, model: EventModel) 
     return model.cameo_by_lemma.get(f"{lemma}|{event_type}") or DEFAULT_CAMEO[event_type]
 
 
+def _best_event(p: np.ndarray, model: EventModel) -> int:
+    """Index of the most probable event type (NONE left out)."""
+    masked = p.copy()
+    masked[model.none_index] = -1.0
+    return int(np.argmax(masked))
+
+
+def _light_head(trigger: Token) -> int | None:
+    """The verb a rule's noun trigger is the object of ("held talks", "engaged them in a firefight")."""
+    if trigger.dep_ in ("dobj", "obj", "attr", "nsubjpass", "nsubj"):
+        return trigger.head.i
+    if trigger.dep_ == "pobj" and trigger.head.dep_ == "prep":
+        return trigger.head.head.i
+    return None
+
+
 def _governed_by(tok: Token, triggers: set[int]) -> bool:
     cur = tok
     for _ in range(3):
-        if cur.dep_ not in _GOVERNED or cur.head is cur:
+        if cur.dep_ not in _GOVERNED or cur.head.i == cur.i:
             return False
         cur = cur.head
         if cur.i in triggers:
@@ -100,7 +129,8 @@ def candidate_events(sent: Span, lexicon: Lexicon, model: EventModel, *, use_rul
                      rules: list[Mention] | None = None) -> list[Candidate]:
     """Every event the coders consider in a sentence, with what the calibrator needs to score it."""
     doc = sent.doc
-    rule_mentions = (rules if rules is not None else find_mentions(sent, lexicon)) if use_rules else []
+    consumed: set[int] = set()
+    rule_mentions = (rules if rules is not None else find_mentions(sent, lexicon, consumed)) if use_rules else []
     tokens = candidates(sent)
     extra = [doc[m.trigger] for m in rule_mentions if doc[m.trigger] not in tokens]
     tokens = tokens + extra
@@ -109,6 +139,7 @@ def candidate_events(sent: Span, lexicon: Lexicon, model: EventModel, *, use_rul
     out: list[Candidate] = []
     covered: set[int] = set()
     triggers = {m.trigger for m in rule_mentions}
+    light = {_light_head(doc[m.trigger]) for m in rule_mentions} - {None}
     control = {m.trigger for m in rule_mentions if m.rule.kind in CONTROL_CLASSES}
     for group, m in enumerate(rule_mentions):
         covered.update(range(m.trigger, m.trigger_end))
@@ -117,30 +148,38 @@ def candidate_events(sent: Span, lexicon: Lexicon, model: EventModel, *, use_rul
         if rule_type is None:
             continue
         out.append(Candidate(m, rule_type, _values(p, model, rule_type, m, rule=m, retyped=False), group))
-        best = int(np.argmax(p))
+        best = _best_event(p, model)
         best_type = model.classes[best]
-        if best_type not in (NONE, rule_type) and p[best] > p[model.classes.index(rule_type)]:
+        specific = bool(m.rule.conditions or m.rule.particle)  # the row chose a sense: keep it
+        if (best_type != rule_type and not specific and p[best] >= RETYPE_MIN
+                and p[model.classes.index(rule_type)] < RETYPE_OLD_MAX):
             cameo = cameo_for(doc[m.trigger], best_type, lexicon, model)
             retyped = replace(m, cameo=cameo)
             out.append(Candidate(retyped, best_type, _values(p, model, best_type, retyped, rule=m, retyped=True),
                                  group))
     proposals = []
     for tok in tokens:
-        if tok.i in covered or tok.i in triggers or _governed_by(tok, control | triggers):
+        if (tok.i in covered or tok.i in triggers or tok.i in light or tok.i in consumed
+                or _governed_by(tok, control | triggers)):
             continue
         p = probs[row_of[tok.i]]
-        best = int(np.argmax(p))
-        if model.classes[best] != NONE:
+        best = _best_event(p, model)
+        if p[best] >= PROPOSE_MIN:
             proposals.append((tok, model.classes[best], float(p[best]), p))
     chosen = {tok.i: (tok, t, pb, p) for tok, t, pb, p in proposals}
     for tok, event_type, pb, _ in proposals:
         # "held talks": one event, not two, when a word and its head are proposed with one type
-        other = chosen.get(tok.head.i)
+        other = chosen.get(tok.head.i) if tok.head.i != tok.i else None
         if other is not None and other[1] == event_type and tok.i in chosen:
             if other[2] >= pb:
                 del chosen[tok.i]
             else:
                 del chosen[tok.head.i]
+    rule_types = {m.trigger: _type_of(m.cameo) for m in rule_mentions}
+    for tok, event_type, _, _ in list(chosen.values()):
+        # "a Turkish ambush and shooting down of a warplane": a conjunct of a rule trigger, same type
+        if tok.dep_ == "conj" and rule_types.get(tok.head.i) == event_type:
+            del chosen[tok.i]
     for n, (tok, event_type, pb, p) in enumerate(sorted(chosen.values(), key=lambda c: c[0].i)):
         mention = _learned_mention(tok, event_type, pb, lexicon, model)
         out.append(Candidate(mention, event_type, _values(p, model, event_type, mention, rule=None, retyped=False),
@@ -157,7 +196,9 @@ def select(cands: list[Candidate], model: EventModel) -> list[Mention]:
             best[c.group] = (score, c)
     out = []
     for score, c in best.values():
-        if score >= model.keep_threshold:
+        if c.values["learned_only"] and score < LEARNED_MIN:
+            continue
+        if score >= model.keep_threshold or (c.values["rule"] and c.values["p_none"] < REJECT_NONE_MIN):
             out.append(replace(c.mention, confidence=round(score, 3), coded_by=_coded_by(c, model)))
     out.sort(key=lambda m: m.trigger)
     return out

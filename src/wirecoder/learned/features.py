@@ -2,7 +2,8 @@
 
 A candidate is a verb or a common noun. Its features are sparse strings (the word, its syntactic frame,
 its arguments' kinds, the words around it, what the rule lexicon and PETRARCH-2's verb dictionary say of
-it) plus the parser's own 96-dimensional contextual vector for the token (`doc.tensor`).
+it) plus the parser's own 96-dimensional contextual vector for the token (`doc.tensor`). A bag of the whole
+sentence's words was tried and left out: it fits the corpus's topics and transfers worse (docs/model-card.md).
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ def lexicon_features(tok: Token, lexicon: Lexicon | None, verb_types: dict[str, 
             event_type = _type_of(row.cameo)
             if event_type:
                 out.append(f"lex={row.kind}:{event_type}")
-    if pos == "VERB":
-        out.extend(f"pv={t}" for t in verb_types.get(lemma, ()))
+    if pos == "VERB" and lemma in verb_types:
+        first, *rest = verb_types[lemma]
+        out.append(f"pv1={first}")  # the verb's own code ("-": none, only its patterns code)
+        out.extend(f"pv={t}" for t in rest)
     return out
 
 
@@ -88,11 +91,6 @@ def token_features(tok: Token, lexicon: Lexicon | None, verb_types: dict[str, tu
         f.append(f"bi={tok.lower_}_{doc[tok.i + 1].lower_}")
     f.extend(lexicon_features(tok, lexicon, verb_types))
     return f
-
-
-def sentence_features(sent: Span) -> list[str]:
-    """Words of the whole sentence: the topic (sports, markets) a candidate sits in."""
-    return [f"s={t.lemma_.lower()}" for t in sent if t.pos_ in ("VERB", "NOUN", "ADJ", "PROPN") and t.is_alpha]
 
 
 def candidates(sent: Span) -> list[Token]:

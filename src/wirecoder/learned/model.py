@@ -17,7 +17,7 @@ from spacy.tokens import Span, Token
 
 from ..errors import DataFileError
 from ..lexicon import Lexicon
-from .features import DENSE_SCALE, sentence_features, token_features
+from .features import DENSE_SCALE, token_features
 
 NONE = "NONE"
 MODEL_FORMAT = 1
@@ -58,19 +58,18 @@ class EventModel:
     def none_index(self) -> int:
         return self.classes.index(NONE)
 
-    def features(self, tok: Token, sent_feats: list[str], lexicon: Lexicon | None) -> list[int]:
-        feats = token_features(tok, lexicon, self.verb_types) + sent_feats
+    def features(self, tok: Token, lexicon: Lexicon | None) -> list[int]:
+        feats = token_features(tok, lexicon, self.verb_types)
         return [i for i in (self.vocab.get(f) for f in feats) if i is not None]
 
     def probabilities(self, tokens: list[Token], sent: Span, lexicon: Lexicon | None) -> np.ndarray:
         """Class probabilities for each token (rows follow `tokens`)."""
         if not tokens:
             return np.zeros((0, len(self.classes)))
-        sent_feats = sentence_features(sent)
         scores = np.empty((len(tokens), len(self.classes)))
         tensor = tokens[0].doc.tensor
         for row, tok in enumerate(tokens):
-            idx = self.features(tok, sent_feats, lexicon)
+            idx = self.features(tok, lexicon)
             s = self.weights[idx].sum(axis=0) if idx else np.zeros(len(self.classes))
             if tensor is not None and tensor.shape[0] > tok.i and tensor.shape[1] == self.dense_weights.shape[0]:
                 s = s + (tensor[tok.i] * DENSE_SCALE) @ self.dense_weights

@@ -12,11 +12,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 from scipy import sparse
@@ -28,7 +28,7 @@ from ..ontology import plover_for
 from ..schema import PLOVER_TYPES
 from .coder import candidate_events, code_sentence
 from .corpus import LabelledSentence
-from .features import DENSE_SCALE, candidates, sentence_features, token_features
+from .features import DENSE_SCALE, candidates, token_features
 from .model import CALIBRATION_FEATURES, NONE, Calibrator, EventModel
 
 CLASSES = (NONE, *PLOVER_TYPES)
@@ -49,7 +49,7 @@ def trigger_head(doc: Doc, span: tuple[int, int]) -> Token | None:
     if chars is None:
         return None
     inside = [t for t in chars if t.pos_ in ("VERB", "NOUN", "PROPN", "ADJ", "AUX")] or list(chars)
-    heads = [t for t in inside if t.head.i < chars.start or t.head.i >= chars.end or t.head is t]
+    heads = [t for t in inside if t.head.i < chars.start or t.head.i >= chars.end or t.head.i == t.i]
     for tok in heads + inside:
         if tok.pos_ in ("VERB", "NOUN"):
             return tok
@@ -82,12 +82,10 @@ def build_examples(records: Sequence[LabelledSentence], nlp, lexicon: Lexicon | 
     docs = nlp.pipe((r.text for r in records), batch_size=64)
     for record, doc in zip(records, docs, strict=True):
         labels = _label_tokens(record, doc, lexicon)
-        sent = doc[:]
-        sent_feats = sentence_features(sent)
-        tokens = candidates(sent)
+        tokens = candidates(doc[:])
         extra = [doc[i] for i in labels if doc[i] not in tokens]
         tokens = sorted(tokens + extra, key=lambda t: t.i)
-        feats = [token_features(t, lexicon, verb_types) + sent_feats for t in tokens]
+        feats = [token_features(t, lexicon, verb_types) for t in tokens]
         out.append(Example(record, doc, tokens, [labels.get(t.i, NONE) for t in tokens], feats))
     return out
 
@@ -135,18 +133,30 @@ def _fit(examples: Sequence[Example], vocab: dict[str, int], seed: int, c: float
 
 
 def petrarch_verb_types() -> dict[str, tuple[str, ...]]:
-    """Verb lemma -> PLOVER types its PETRARCH-2 CAMEO.2.0 entries and patterns code (most frequent first)."""
+    """Verb lemma -> PLOVER types PETRARCH-2's CAMEO.2.0 gives it: its own code's type first, then the
+    types of its block's patterns, most frequent first (at most three in all)."""
     from ..petrarch import load_packaged
 
-    types: dict[str, Counter] = defaultdict(Counter)
+    own: dict[str, Counter] = defaultdict(Counter)
+    patterns: dict[str, Counter] = defaultdict(Counter)
     for block in load_packaged("phoenix").blocks:
-        codes = [block.code] + [p.code for p in block.patterns]
+        pattern_types = [m.event_type for p in block.patterns
+                         if p.code and p.code.isdigit() and (m := plover_for(p.code)) is not None]
         for verb in block.verbs:
-            for code in [verb.code or block.code, *codes]:
-                mapping = plover_for(code) if code and code.isdigit() else None
-                if mapping is not None:
-                    types[verb.lemma.lower().replace("_", " ")][mapping.event_type] += 1
-    return {lemma: tuple(t for t, _ in c.most_common(3)) for lemma, c in types.items() if " " not in lemma}
+            lemma = verb.lemma.lower().replace("_", " ")
+            if " " in lemma:
+                continue
+            code = verb.code or block.code
+            mapping = plover_for(code) if code and code.isdigit() else None
+            if mapping is not None:
+                own[lemma][mapping.event_type] += 1
+            patterns[lemma].update(pattern_types)
+    out = {}
+    for lemma in set(own) | set(patterns):
+        first = [t for t, _ in own[lemma].most_common(1)]
+        rest = [t for t, _ in patterns[lemma].most_common() if t not in first]
+        out[lemma] = tuple(first + rest)[:3] if first else tuple(["-"] + rest)[:3]
+    return out
 
 
 def _cameo_memory(records: Iterable[LabelledSentence], examples: Sequence[Example]) -> dict[str, str]:
@@ -279,13 +289,22 @@ def train(records: Sequence[LabelledSentence], nlp, lexicon: Lexicon, *, name: s
     threshold = _best_threshold(rows, calibrator, train_ex)
     log(f"keep threshold {threshold}; fitting on the whole train split")
     w, d, b = _fit(train_ex, vocab, seed, c)
-    meta = {"trained": date.today().isoformat(), "seed": seed, "c": c, "min_count": min_count,
+    meta = {"corpus_sha256": corpus_digest(records), "seed": seed, "c": c, "min_count": min_count,
             "train_sentences": len(train_records), "dev_sentences": len(dev_records),
             "train_events": dict(sorted(counts.items()))}
     model = EventModel(name, CLASSES, vocab, w, d, b, verb_types, cameo_memory, calibrator, threshold, meta)
     report = evaluate_dev(model, dev_ex, lexicon) if dev_ex else {}
     model.meta["dev"] = {k: v for k, v in report.items() if k != "reliability"}
+    model.meta["reliability"] = report.get("reliability", [])
     return model, report
+
+
+def corpus_digest(records: Iterable[LabelledSentence]) -> str:
+    """A digest of the labelled data a model was trained on (ids and texts, in id order)."""
+    h = hashlib.sha256()
+    for r in sorted(records, key=lambda r: r.id):
+        h.update(f"{r.id}\t{r.text}\t{[e.event_type for e in r.events]}\n".encode())
+    return h.hexdigest()
 
 
 def evaluate_dev(model: EventModel, examples: Sequence[Example], lexicon: Lexicon) -> dict:
