@@ -105,3 +105,10 @@ def test_event_ids_stable_and_unique(pipeline, example_events):
     assert len(ids) == len(set(ids))
     article = example_events[0][0]
     assert [e.event_id for e in pipeline.code(article)] == [e.event_id for e in example_events[0][1]]
+
+
+def test_seed_corridors_proposal_is_placed(seed_events):
+    """Russia's proposal of four corridors "into eastern Aleppo": the place sits on the complement."""
+    _, events = seed_events
+    e = _find(events, "AGREE", "RUS", trigger="proposed opening")
+    assert e.factuality == "proposed" and e.location is not None and e.location.name == "Aleppo"

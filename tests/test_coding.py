@@ -32,7 +32,8 @@ def _dyads(events):
         ("Hamas released three Israeli hostages on Sunday.", ("RETREAT", ("PSE",), ("ISR",), "asserted")),
         ("The US condemned the missile test by North Korea.", ("ACCUSE", ("USA",), ("PRK",), "asserted")),
         ("Germany expelled two Russian diplomats.", ("SANCTION", ("DEU",), ("RUS",), "asserted")),
-        ("Turkey denied carrying out the airstrike in northern Iraq.", ("ASSAULT", ("TUR",), (), "negated")),
+        # placed in Iraq (the complement's object carries "in northern Iraq"), so aimed at Iraq as PLACE_TARGETED says
+        ("Turkey denied carrying out the airstrike in northern Iraq.", ("ASSAULT", ("TUR",), ("IRQ",), "negated")),
         ("Rebels killed five soldiers in an ambush near Aleppo.", ("ASSAULT", ("SYR",), ("SYR",), "asserted")),
         ("Thousands of protesters marched through central Caracas on Saturday.",
          ("PROTEST", ("VEN",), ("VEN",), "asserted")),

@@ -31,6 +31,7 @@ DEFAULT_CODER = "hybrid"
 # Events below this confidence are dropped; calibrated on the seed article and the conformance suites.
 MIN_CONFIDENCE = 0.3
 LOCATION_PREPS = word_class("location_preps")
+OBJECT_PLACE_PREPS = {"in", "at", "into"}
 # Characters replaced by spaces before parsing (same length, so offsets hold): markdown emphasis.
 _PARSE_BLANKS = re.compile(r"[*_]{1,2}")
 # A wire dateline opening a paragraph: "NAIROBI —", "DOHA, Qatar (AP) --", "BEIRUT, Dec 2 (Reuters) -".
@@ -250,9 +251,15 @@ def _place_preps(trigger) -> list:
         if cur.head.i == cur.i or cur.dep_ not in ("dobj", "pobj", "prep", "conj", "xcomp", "nsubjpass", "nsubj"):
             break
         cur, steps = cur.head, steps + 1
-    # the parser often hangs "in Brussels" on the object: "will meet the commissioner in Brussels"
-    for obj in (c for c in trigger.children if c.dep_ in ("dobj", "obj")):
-        out.extend(c for c in obj.children if c.dep_ == "prep" and c.lower_ in ("in", "at"))
+    # the parser often hangs "in Brussels" on the object: "will meet the commissioner in Brussels";
+    # "into" on the object is where the act lands: "fired rockets into Israel", "corridors into Aleppo"
+    # and a control verb's complement carries them too: "proposed opening corridors into eastern Aleppo"
+    heads = [trigger] + [c for c in trigger.children if c.dep_ == "xcomp"]
+    for head in heads[1:]:
+        out.extend(c for c in head.children if c.dep_ == "prep" and c.lower_ in LOCATION_PREPS | {"into"})
+    for head in heads:
+        for obj in (c for c in head.children if c.dep_ in ("dobj", "obj")):
+            out.extend(c for c in obj.children if c.dep_ == "prep" and c.lower_ in OBJECT_PLACE_PREPS)
     return out
 
 
