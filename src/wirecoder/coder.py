@@ -601,7 +601,8 @@ def _obligations(sent: Span, mentions: list[Mention], state: _Sentence) -> list[
         if speaker is None or passive:
             continue
         for clause in (c for c in tok.children if c.dep_ == "ccomp"):
-            if not any(c.dep_ == "aux" and c.lower_ in OBLIGATION_AUX for c in clause.children):
+            modal = next((c for c in clause.children if c.dep_ == "aux" and c.lower_ in OBLIGATION_AUX), None)
+            if modal is None:
                 continue
             obliged = next((c for c in clause.children if c.dep_ in SUBJ_DEPS), None)
             if obliged is None or obliged.lower_ in FIRST_PERSON | INDEFINITE or obliged.i == speaker.i or (
@@ -612,7 +613,6 @@ def _obligations(sent: Span, mentions: list[Mention], state: _Sentence) -> list[
             row = OBLIGATION_RULE
             if inner is not None:
                 out.remove(inner)
-            modal = next(c for c in clause.children if c.dep_ == "aux" and c.lower_ in OBLIGATION_AUX)
             out.append(Mention(  # the trigger is the obligation itself: "must withdraw"
                 trigger=modal.i, trigger_end=max(modal.i, clause.i) + 1, cameo=code, rule=row,
                 actor_heads=_expand([_antecedent(speaker).i], tok.doc),

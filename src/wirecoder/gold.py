@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 
+from .dates import MONTHS
 from .errors import DataFileError, InputError
 from .kb import parse_code
 from .ontology import plover_for
@@ -108,8 +109,6 @@ def _party(obj: dict) -> GoldParty:
     return GoldParty(obj.get("text"), country, sector)
 
 
-_MONTHS = {m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
-                                       "NOV", "DEC"), start=1)}
 # "- 02 NOV 89" in MUC keys: on or before that day; scored as the preceding month up to it.
 OPEN_RANGE_DAYS = 30
 
@@ -121,11 +120,12 @@ def _one_date(text: str) -> date | None:
     except ValueError:
         pass
     parts = text.upper().replace(",", " ").split()
-    if len(parts) == 3 and parts[0].isdigit() and parts[1][:3] in _MONTHS and parts[2].isdigit():
+    month = MONTHS.get(parts[1][:3].lower()) if len(parts) == 3 else None
+    if month and parts[0].isdigit() and parts[2].isdigit():
         year = int(parts[2])
         year += 1900 if year < 100 and year >= 30 else (2000 if year < 100 else 0)
         try:
-            return date(year, _MONTHS[parts[1][:3]], int(parts[0]))
+            return date(year, month, int(parts[0]))
         except ValueError:
             return None
     return None

@@ -41,6 +41,12 @@ def _data_text(name: str) -> str:
     return resources.files("wirecoder").joinpath("data", name).read_text(encoding="utf-8")
 
 
+def event_type_of(cameo: str | None) -> str | None:
+    """The PLOVER type of a CAMEO code, or None (no code, or a code PLOVER drops such as statements)."""
+    mapping = plover_for(cameo) if cameo else None
+    return mapping.event_type if mapping else None
+
+
 def quad_class_of(cameo: str) -> int:
     """Standard CAMEO quad class from the root code."""
     root = int(cameo[:2])

@@ -21,7 +21,7 @@ from .learned.coder import CODERS, code_sentence
 from .learned.model import EventModel, default_model, load_model
 from .lexicon import Lexicon, load_lexicon
 from .nlp import load_nlp
-from .ontology import goldstein, plover_for, quad_class_of
+from .ontology import event_type_of, goldstein, plover_for, quad_class_of
 from .schema import Article, DateMention, Entity, Event, Place
 from .truecase import Truecaser, is_shouted
 from .words import word_class
@@ -32,6 +32,7 @@ DEFAULT_CODER = "hybrid"
 MIN_CONFIDENCE = 0.3
 LOCATION_PREPS = word_class("location_preps")
 OBJECT_PLACE_PREPS = {"in", "at", "into"}
+COMPLEMENT_PLACE_PREPS = LOCATION_PREPS | {"into"}
 # Characters replaced by spaces before parsing (same length, so offsets hold): markdown emphasis.
 _PARSE_BLANKS = re.compile(r"[*_]{1,2}")
 # A wire dateline opening a paragraph: "NAIROBI —", "DOHA, Qatar (AP) --", "BEIRUT, Dec 2 (Reuters) -".
@@ -131,9 +132,9 @@ class Pipeline:
         location = self._location(mention, sent, actor + recipient)
         if location is not None and location.country:
             actor, recipient = _localize(actor, location.country), _localize(recipient, location.country)
-            if not recipient and _event_type(mention.cameo) in PLACE_TARGETED and actor:
+            if not recipient and event_type_of(mention.cameo) in PLACE_TARGETED and actor:
                 recipient = (self._country_entity(location),)
-        elif _event_type(mention.cameo) == "COERCE" and len({e.country for e in actor if e.country}) == 1 and all(
+        elif event_type_of(mention.cameo) == "COERCE" and len({e.country for e in actor if e.country}) == 1 and all(
                 e.sector in ("COP", "JUD", "GOV") for e in actor):
             # "police arrested activists": a state's arrests and bans fall on its own people
             recipient = _localize(recipient, actor[0].country)
@@ -256,7 +257,7 @@ def _place_preps(trigger) -> list:
     # and a control verb's complement carries them too: "proposed opening corridors into eastern Aleppo"
     heads = [trigger] + [c for c in trigger.children if c.dep_ == "xcomp"]
     for head in heads[1:]:
-        out.extend(c for c in head.children if c.dep_ == "prep" and c.lower_ in LOCATION_PREPS | {"into"})
+        out.extend(c for c in head.children if c.dep_ == "prep" and c.lower_ in COMPLEMENT_PLACE_PREPS)
     for head in heads:
         for obj in (c for c in head.children if c.dep_ in ("dobj", "obj")):
             out.extend(c for c in obj.children if c.dep_ == "prep" and c.lower_ in OBJECT_PLACE_PREPS)
@@ -275,11 +276,6 @@ def _entities(resolver: ActorResolver, heads, day: date | None) -> tuple[Entity,
 # One-sided event types aimed at the country where they happen when no recipient is named
 # ("activists protested in Beijing" -> CHN), as in the Phoenix/PETRARCH conventions.
 PLACE_TARGETED = {"PROTEST", "ASSAULT", "COERCE", "MOBILIZE", "CONSULT"}
-
-
-def _event_type(cameo: str) -> str | None:
-    mapping = plover_for(cameo)
-    return mapping.event_type if mapping else None
 
 
 # Sectors whose members act inside their own country: "police in Nairobi" are Kenyan police.

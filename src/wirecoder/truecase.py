@@ -14,14 +14,15 @@ from collections.abc import Iterable
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from . import dates
+
 # Text counts as shouted when at least this share of its letters are capitals (and it has enough letters).
 SHOUTED_SHARE = 0.85
 MIN_LETTERS = 40
 MAX_NAME_WORDS = 4
-WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-MONTHS = {"january", "february", "april", "june", "july", "august", "september", "october", "november",
-          "december", "jan", "feb", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
 AMBIGUOUS_MONTHS = {"may", "march"}  # capitalised only next to a number ("7 May", "March 1990")
+MONTHS = set(dates.MONTHS) - AMBIGUOUS_MONTHS - {"mar"}  # "mar" is a verb too
+WEEKDAYS = set(dates.WEEKDAYS)
 _WORD = re.compile(r"[a-z]+(?:[.'’-][a-z]+)*\.?")
 _POSSESSIVE = re.compile(r"['’]s$")
 _SENTENCE_START = re.compile(r"(?:^|[.!?][\"'”’)]*\s+|\n[ \t]*\n[ \t]*|\n[ \t]{2,}|[\"“(]\s*)([a-z])")

@@ -15,7 +15,7 @@ from spacy.tokens import Span, Token
 
 from ..coder import CONTROL_CLASSES, Mention, _event, _Sentence, find_mentions, subject_of
 from ..lexicon import Lexicon, Trigger
-from ..ontology import DEFAULT_CAMEO, plover_for
+from ..ontology import DEFAULT_CAMEO, event_type_of
 from .features import candidates
 from .model import EventModel
 
@@ -57,17 +57,12 @@ class Candidate:
     group: int  # candidates of one group are alternatives: the best one is kept
 
 
-def _type_of(cameo: str) -> str | None:
-    mapping = plover_for(cameo)
-    return mapping.event_type if mapping else None
-
-
 def cameo_for(tok: Token, event_type: str, lexicon: Lexicon, model: EventModel) -> str:
     """The most specific CAMEO code known for this word as an event of this type."""
     lemma = tok.lemma_.lower()
     pos = "VERB" if tok.pos_ in ("VERB", "AUX") else "NOUN"
     for row in lexicon.rows(lemma, pos):
-        if row.cameo and row.kind in ("event", "inverse") and _type_of(row.cameo) == event_type:
+        if row.cameo and row.kind in ("event", "inverse") and event_type_of(row.cameo) == event_type:
             return row.cameo
     return model.cameo_by_lemma.get(f"{lemma}|{event_type}") or DEFAULT_CAMEO[event_type]
 
@@ -125,16 +120,15 @@ def _values(p: np.ndarray, model: EventModel, event_type: str, mention: Mention,
     }
 
 
-def candidate_events(sent: Span, lexicon: Lexicon, model: EventModel, *, use_rules: bool = True,
-                     rules: list[Mention] | None = None) -> list[Candidate]:
+def candidate_events(sent: Span, lexicon: Lexicon, model: EventModel, *, use_rules: bool = True) -> list[Candidate]:
     """Every event the coders consider in a sentence, with what the calibrator needs to score it."""
     doc = sent.doc
     consumed: set[int] = set()
-    rule_mentions = (rules if rules is not None else find_mentions(sent, lexicon, consumed)) if use_rules else []
+    rule_mentions = find_mentions(sent, lexicon, consumed) if use_rules else []
     tokens = candidates(sent)
-    extra = [doc[m.trigger] for m in rule_mentions if doc[m.trigger] not in tokens]
-    tokens = tokens + extra
-    probs = model.probabilities(tokens, sent, lexicon)
+    seen = {t.i for t in tokens}
+    tokens += [doc[i] for i in dict.fromkeys(m.trigger for m in rule_mentions) if i not in seen]
+    probs = model.probabilities(tokens, lexicon)
     row_of = {t.i: r for r, t in enumerate(tokens)}
     out: list[Candidate] = []
     covered: set[int] = set()
@@ -144,7 +138,7 @@ def candidate_events(sent: Span, lexicon: Lexicon, model: EventModel, *, use_rul
     for group, m in enumerate(rule_mentions):
         covered.update(range(m.trigger, m.trigger_end))
         p = probs[row_of[m.trigger]]
-        rule_type = _type_of(m.cameo)
+        rule_type = event_type_of(m.cameo)
         if rule_type is None:
             continue
         out.append(Candidate(m, rule_type, _values(p, model, rule_type, m, rule=m, retyped=False), group))
@@ -175,7 +169,7 @@ def candidate_events(sent: Span, lexicon: Lexicon, model: EventModel, *, use_rul
                 del chosen[tok.i]
             else:
                 del chosen[tok.head.i]
-    rule_types = {m.trigger: _type_of(m.cameo) for m in rule_mentions}
+    rule_types = {m.trigger: event_type_of(m.cameo) for m in rule_mentions}
     for tok, event_type, _, _ in list(chosen.values()):
         # "a Turkish ambush and shooting down of a warplane": a conjunct of a rule trigger, same type
         if tok.dep_ == "conj" and rule_types.get(tok.head.i) == event_type:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from spacy.tokens import Span, Token
 
 from ..lexicon import Lexicon
-from ..ontology import plover_for
+from ..ontology import event_type_of
 
 CANDIDATE_POS = {"VERB", "NOUN"}
 ARG_DEPS = {"nsubj", "nsubjpass", "dobj", "obj", "dative", "agent", "xcomp", "ccomp", "prt", "neg", "aux",
@@ -22,13 +22,6 @@ DENSE_SCALE = 0.25
 
 def is_candidate(tok: Token) -> bool:
     return tok.pos_ in CANDIDATE_POS and tok.is_alpha and len(tok.text) > 1
-
-
-def _type_of(cameo: str | None) -> str | None:
-    if not cameo:
-        return None
-    mapping = plover_for(cameo)
-    return mapping.event_type if mapping else None
 
 
 def _kind(tok: Token) -> str:
@@ -47,7 +40,7 @@ def lexicon_features(tok: Token, lexicon: Lexicon | None, verb_types: dict[str, 
     if lexicon is not None:
         for row in lexicon.rows(lemma, pos):
             out.append(f"lex={row.kind}")
-            event_type = _type_of(row.cameo)
+            event_type = event_type_of(row.cameo)
             if event_type:
                 out.append(f"lex={row.kind}:{event_type}")
     if pos == "VERB" and lemma in verb_types:

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from spacy.tokens import Span, Token
+from spacy.tokens import Token
 
 from ..errors import DataFileError
 from ..lexicon import Lexicon
@@ -62,7 +62,7 @@ class EventModel:
         feats = token_features(tok, lexicon, self.verb_types)
         return [i for i in (self.vocab.get(f) for f in feats) if i is not None]
 
-    def probabilities(self, tokens: list[Token], sent: Span, lexicon: Lexicon | None) -> np.ndarray:
+    def probabilities(self, tokens: list[Token], lexicon: Lexicon | None) -> np.ndarray:
         """Class probabilities for each token (rows follow `tokens`)."""
         if not tokens:
             return np.zeros((0, len(self.classes)))

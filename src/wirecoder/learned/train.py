@@ -24,7 +24,7 @@ from spacy.tokens import Doc, Token
 
 from ..errors import DataFileError
 from ..lexicon import Lexicon
-from ..ontology import plover_for
+from ..ontology import event_type_of
 from ..schema import PLOVER_TYPES
 from .coder import candidate_events, code_sentence
 from .corpus import LabelledSentence
@@ -66,7 +66,7 @@ def _label_tokens(record: LabelledSentence, doc: Doc, lexicon: Lexicon | None) -
             # conformance-form gold has no span: the word the lexicon knows for this type, else the root
             for tok in doc:
                 rows = lexicon.rows(tok.lemma_.lower(), "VERB" if tok.pos_ == "VERB" else "NOUN")
-                if any(r.cameo and (m := plover_for(r.cameo)) and m.event_type == event.event_type for r in rows):
+                if any(event_type_of(r.cameo) == event.event_type for r in rows):
                     head = tok
                     break
             if head is None:
@@ -140,16 +140,16 @@ def petrarch_verb_types() -> dict[str, tuple[str, ...]]:
     own: dict[str, Counter] = defaultdict(Counter)
     patterns: dict[str, Counter] = defaultdict(Counter)
     for block in load_packaged("phoenix").blocks:
-        pattern_types = [m.event_type for p in block.patterns
-                         if p.code and p.code.isdigit() and (m := plover_for(p.code)) is not None]
+        pattern_types = [t for p in block.patterns
+                         if p.code and p.code.isdigit() and (t := event_type_of(p.code)) is not None]
         for verb in block.verbs:
             lemma = verb.lemma.lower().replace("_", " ")
             if " " in lemma:
                 continue
             code = verb.code or block.code
-            mapping = plover_for(code) if code and code.isdigit() else None
-            if mapping is not None:
-                own[lemma][mapping.event_type] += 1
+            event_type = event_type_of(code) if code and code.isdigit() else None
+            if event_type is not None:
+                own[lemma][event_type] += 1
             patterns[lemma].update(pattern_types)
     out = {}
     for lemma in set(own) | set(patterns):
@@ -159,15 +159,14 @@ def petrarch_verb_types() -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _cameo_memory(records: Iterable[LabelledSentence], examples: Sequence[Example]) -> dict[str, str]:
+def _cameo_memory(examples: Sequence[Example]) -> dict[str, str]:
     votes: dict[str, Counter] = defaultdict(Counter)
     for ex in examples:
         for event in ex.record.events:
             if event.cameo is None or event.trigger is None:
                 continue
             head = trigger_head(ex.doc, event.trigger)
-            mapping = plover_for(event.cameo)
-            if head is not None and mapping is not None and mapping.event_type == event.event_type:
+            if head is not None and event_type_of(event.cameo) == event.event_type:
                 votes[f"{head.lemma_.lower()}|{event.event_type}"][event.cameo] += 1
     return {k: c.most_common(1)[0][0] for k, c in sorted(votes.items())}
 
@@ -271,7 +270,7 @@ def train(records: Sequence[LabelledSentence], nlp, lexicon: Lexicon, *, name: s
     dev_ex = build_examples(dev_records, nlp, lexicon, verb_types)
     vocab = _vocabulary(train_ex, min_count)
     log(f"{len(vocab)} features; fitting the calibrator on {folds} folds")
-    cameo_memory = _cameo_memory(train_records, train_ex)
+    cameo_memory = _cameo_memory(train_ex)
     order = sorted(range(len(train_ex)), key=lambda i: train_ex[i].record.id)
     rng = random.Random(seed)
     rng.shuffle(order)
@@ -315,7 +314,7 @@ def evaluate_dev(model: EventModel, examples: Sequence[Example], lexicon: Lexico
         tp = fp = fn = 0
         for ex in examples:
             mentions = code_sentence(ex.doc[:], lexicon, model, coder)
-            pred = [(plover_for(m.cameo).event_type, m.confidence) for m in mentions if plover_for(m.cameo)]
+            pred = [(t, m.confidence) for m in mentions if (t := event_type_of(m.cameo)) is not None]
             gold = _gold_types(ex.record)
             matched = _match(pred, gold)
             hit = sum(ok for _, ok in matched)
@@ -334,7 +333,3 @@ def evaluate_dev(model: EventModel, examples: Sequence[Example], lexicon: Lexico
                          "right": round(sum(inside) / len(inside), 3)})
     report["reliability"] = bins
     return report
-
-
-def per_type_counts(records: Iterable[LabelledSentence]) -> dict[str, int]:
-    return dict(sorted(Counter(e.event_type for r in records for e in r.events).items()))
