@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from spacy.tokens import Token
 
+from .gazetteer import Gazetteer
 from .kb import KBMatch, KnowledgeBase
 from .schema import Entity
 from .words import word_class
@@ -17,6 +18,16 @@ _NP_STOP_DEPS = {"conj", "cc", "relcl", "acl", "punct", "appos", "advcl", "prep"
 # Kinds of KB entry that name who acts (a country alone only gives the country).
 _SPECIFIC_KINDS = {"person", "group", "organization", "metonym", "capital"}
 PRONOUNS_PERSON = word_class("person_pronouns")
+PRONOUNS_THING = word_class("thing_pronouns")
+PRONOUNS_PLURAL = word_class("plural_pronouns")
+PERSON_TITLES = word_class("person_titles")
+# How far back (in tokens) a pronoun or definite description looks for what it refers to.
+PERSON_WINDOW = 400
+THING_WINDOW = 120
+# Sectors an organisation keeps whatever agent noun follows it ("the NATO secretary-general" is IGO).
+KEPT_SECTORS = {"IGO", "NGO", "PRE"}
+# Kinds of match that name a place or a nation, and so cannot be one word of a longer person's name.
+_PLACE_KINDS = {"country", "capital", "demonym", "metonym"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +35,7 @@ class ResolvedActor:
     entity: Entity
     token_i: int  # head token index in the doc
     kind: str     # KB kind of the deciding match, or "agent"
+    plural: bool = False
 
 
 def conjuncts(tok: Token) -> list[Token]:
@@ -61,30 +73,71 @@ _OF_HEADS = word_class("of_heads")
 
 
 class ActorResolver:
-    """Turns parse tokens into `Entity` records; remembers the last person seen for he/she."""
+    """Turns parse tokens into `Entity` records. Remembers the actors of one article, so that pronouns
+    ("he", "it", "their") and definite descriptions ("the army", "the two leaders") refer back to them."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, gazetteer: Gazetteer | None = None) -> None:
         self.kb = kb
-        self.last_person: ResolvedActor | None = None
+        self.gazetteer = gazetteer
+        self.history: list[ResolvedActor] = []
         self.country_entries = country_entries(kb)
 
     def resolve(self, tok: Token, day: date | None) -> list[ResolvedActor]:
         """The actors a noun phrase names: usually one; "US and British activists" names two."""
-        if tok.lower_ in PRONOUNS_PERSON:
-            return [self.last_person] if self.last_person else []
-        if tok.pos_ == "PRON":
-            return []
+        if tok.pos_ == "PRON" or tok.lower_ in PRONOUNS_PERSON | PRONOUNS_THING | PRONOUNS_PLURAL:
+            return self._pronoun(tok)
         words = _without_dependent_modifiers(np_tokens(tok))
         if not words or tok not in words:
             return []
         matches = self.kb.match([w.text for w in words], [w.lemma_ for w in words])
+        matches = _without_name_fragments(matches, words, tok)
         if not matches:
             return []
         actors = self._combine(matches, words, tok, _span_text(words), day)
-        for actor in actors:
-            if actor.kind == "person":
-                self.last_person = actor
+        actors = [self._refer_back(a, tok) for a in actors]
+        plural = tok.tag_ in ("NNS", "NNPS")
+        actors = [ResolvedActor(a.entity, a.token_i, a.kind, plural) for a in actors]
+        self.history.extend(actors)
         return actors
+
+    def _earlier(self, tok: Token, window: int) -> list[ResolvedActor]:
+        """Actors seen before `tok` within `window` tokens, nearest first."""
+        return [a for a in reversed(self.history) if tok.i - window <= a.token_i < tok.i]
+
+    def _pronoun(self, tok: Token) -> list[ResolvedActor]:
+        low = tok.lower_
+        if low in PRONOUNS_PERSON:
+            found = next((a for a in self._earlier(tok, PERSON_WINDOW) if a.kind == "person"), None)
+        elif low in PRONOUNS_THING:
+            found = next((a for a in self._earlier(tok, THING_WINDOW)
+                          if a.kind != "person" and not a.plural and a.entity.country), None)
+        elif low in PRONOUNS_PLURAL:
+            found = next((a for a in self._earlier(tok, THING_WINDOW)
+                          if (a.plural or a.kind == "group") and a.entity.country), None)
+        else:
+            return []
+        if found is None:
+            return []
+        entity = found.entity if found.entity.why else replace(found.entity, why=f"coreference: {found.entity.text}")
+        return [ResolvedActor(entity, tok.i, found.kind, found.plural)]
+
+    def _refer_back(self, actor: ResolvedActor, tok: Token) -> ResolvedActor:
+        """A bare agent ("the army", "the ministry", "the president") takes the country of the nearest
+        earlier actor of the same sector: "Israeli troops ... the army said"."""
+        if actor.kind != "agent" or actor.entity.country is not None:
+            return actor
+        if any(c.dep_ == "det" and c.lower_ in ("a", "an", "another", "some", "other") for c in tok.children):
+            return actor
+        wanted_person = tok.lemma_.lower() in PERSON_TITLES
+        for earlier in self._earlier(tok, PERSON_WINDOW if wanted_person else THING_WINDOW):
+            if earlier.entity.country is None or earlier.entity.sector != actor.entity.sector:
+                continue
+            if wanted_person and earlier.kind != "person":
+                continue
+            entity = replace(earlier.entity, text=actor.entity.text,
+                             why=earlier.entity.why or f"coreference: {earlier.entity.text}")
+            return ResolvedActor(entity, actor.token_i, earlier.kind, actor.plural)
+        return actor
 
     def _combine(self, matches: list[KBMatch], words: list[Token], head: Token, text: str,
                  day: date | None) -> list[ResolvedActor]:
@@ -93,10 +146,12 @@ class ActorResolver:
         def covers_head(m: KBMatch) -> bool:
             return m.start <= head_pos < m.end
 
-        # a one-word name that the parser reads as a common noun ("Youth groups") is not that name
+        # a one-word name that opens the sentence and that the parser reads as a common noun ("Youth
+        # groups") is not that name
         entries = [m for m in matches if m.entry is not None and not (
             m.end - m.start == 1 and m.entry.kind in ("group", "person", "organization")
-            and words[m.start].pos_ != "PROPN" and not words[m.start].is_upper)]
+            and words[m.start].pos_ != "PROPN" and not words[m.start].is_upper
+            and words[m.start].is_sent_start)]
         agents = [m for m in matches if m.agent is not None]
         agent = next((m for m in agents if covers_head(m)), agents[-1] if agents else None)
         head_agent = agent if agent is not None and covers_head(agent) else None
@@ -121,7 +176,7 @@ class ActorResolver:
                 return []  # "Washington's Kurdish proxies" are not Washington
             role = chosen.entry.role_on(day)
             sector = role.sector if role else None
-            if head_agent is not None and chosen.entry.kind != "person":
+            if head_agent is not None and chosen.entry.kind != "person" and sector not in KEPT_SECTORS:
                 sector = head_agent.agent.sector
             entity = Entity(text=text, name=chosen.entry.name, country=role.country if role else None,
                             sector=sector, id=chosen.entry.id)
@@ -136,10 +191,45 @@ class ActorResolver:
                 named = named[-1:]
             return [self._country_actor(m, agent, text, head, day) for m in _distinct(named, day)]
         if head_agent is not None:
+            place = self._place_before(words, matches, head_agent)
+            if place is not None:
+                country, where = place
+                base = self.country_entries.get(country)
+                name = f"{base.name if base else country} {head_agent.agent.name}"
+                entity = Entity(text=text, name=name, country=country, sector=head_agent.agent.sector,
+                                id=f"{base.id}+{head_agent.agent.id}" if base else head_agent.agent.id,
+                                why=f"the place before the agent: {where}")
+                return [ResolvedActor(entity, head.i, "agent")]
             entity = Entity(text=text, name=head_agent.agent.name, country=None, sector=head_agent.agent.sector,
                             id=head_agent.agent.id)
             return [ResolvedActor(entity, head.i, "agent")]
         return []
+
+    def _place_before(self, words: list[Token], matches: list[KBMatch], agent: KBMatch) -> tuple[str, str] | None:
+        """"Lagos police", "the Sindh provincial government": a town or province named just before an
+        agent gives the agent's country (the gazetteer's towns, then GeoNames first-order divisions)."""
+        if self.gazetteer is None:
+            return None
+        covered = {k for m in matches for k in range(m.start, m.end)}
+        names: list[list[Token]] = []
+        for k in range(agent.start):
+            w = words[k]
+            if k in covered or w.ent_type_ in ("PERSON", "NORP") or not (
+                    w.pos_ == "PROPN" or w.ent_type_ in ("GPE", "LOC", "FAC")):
+                continue
+            if names and names[-1][-1].i == w.i - 1:
+                names[-1].append(w)
+            else:
+                names.append([w])
+        for group in reversed(names):
+            where = group[0].doc[group[0].i:group[-1].i + 1].text
+            country = self.gazetteer.division_country(where)
+            if country is None:
+                place = self.gazetteer.lookup(where)
+                country = place.country if place is not None and place.admin1 is not None else None
+            if country:
+                return country, where
+        return None
 
     def _modifier_actor(self, m: KBMatch, agent: KBMatch, text: str, head: Token, day: date | None):
         if m.entry.kind in _SPECIFIC_KINDS and m.entry.kind != "capital":
@@ -161,6 +251,43 @@ class ActorResolver:
             entity = Entity(text=text, name=f"{base.name} {agent.agent.name}", country=country,
                             sector=agent.agent.sector, id=f"{base.id}+{agent.agent.id}")
         return ResolvedActor(entity, head.i, m.entry.kind)
+
+
+def _without_name_fragments(matches: list[KBMatch], words: list[Token], head: Token) -> list[KBMatch]:
+    """Drop a place or nation matched inside a longer name ("Jordan Peterson", "Paris Hilton", "the Jordan
+    River": the head is a proper noun nothing matched), and a one-word name followed by more of the same
+    person's name that the KB does not know."""
+    covered = {k for m in matches if m.entry is not None for k in range(m.start, m.end)}
+    index = {w.i: k for k, w in enumerate(words)}
+    head_k = index.get(head.i)
+    bare_head = (head_k is not None and head.pos_ == "PROPN" and head.is_title
+                 and not any(m.start <= head_k < m.end for m in matches))
+    out = []
+    for m in matches:
+        if (bare_head and m.entry is not None and m.entry.kind in _PLACE_KINDS and m.end == head_k
+                and words[m.end - 1].tag_ != "POS"):
+            continue
+        if m.entry is not None and words[m.start].ent_type_ == "PERSON":
+            span = [index[t.i] for t in _entity_tokens(words[m.start]) if t.i in index]
+            others = [k for k in span if not m.start <= k < m.end and words[k].pos_ == "PROPN" and k not in covered]
+            if m.entry.kind in _PLACE_KINDS and others:
+                continue
+            if m.entry.kind == "person" and m.end - m.start == 1 and any(k >= m.end for k in others):
+                continue
+        out.append(m)
+    return out
+
+
+def _entity_tokens(tok: Token) -> list[Token]:
+    """The tokens of the named entity `tok` is in."""
+    doc = tok.doc
+    start = tok.i
+    while start > 0 and doc[start].ent_iob_ == "I":
+        start -= 1
+    end = tok.i + 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return list(doc[start:end])
 
 
 def _coordinated(words: list[Token], named: list[KBMatch]) -> bool:
@@ -225,7 +352,7 @@ def _span_text(words: list[Token]) -> str:
     doc = words[0].doc
     start, end = words[0].i, words[-1].i + 1
     span = doc[start:end]
-    text = span.text
+    text = span.text.strip()
     for prefix in ("the ", "The ", "a ", "A ", "an ", "An "):
         if text.startswith(prefix):
             text = text[len(prefix):]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 
 from spacy.tokens import Span, Token
@@ -19,10 +20,10 @@ OFFICIAL_MARKERS = word_class("official_markers")
 
 @functools.lru_cache(maxsize=1)
 def media_outlets() -> frozenset[str]:
-    """Lower-cased names of news outlets and agencies (data/media_outlets.txt)."""
+    """Lower-cased names of news outlets and agencies (data/media_outlets.txt; web domains left out)."""
     text = resources.files("wirecoder").joinpath("data", "media_outlets.txt").read_text(encoding="utf-8")
-    return frozenset(line.strip().lower() for line in text.splitlines()
-                     if line.strip() and not line.startswith("#"))
+    names = (line.split("\t", 1)[0].strip().lower() for line in text.splitlines() if not line.startswith("#"))
+    return frozenset(n for n in names if n and not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", n))
 
 
 def _source_text(tok: Token) -> str:

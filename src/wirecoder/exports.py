@@ -26,6 +26,7 @@ import duckdb
 
 from .errors import WirecoderError
 from .query import LEVELS, Filters, where
+from .schema import ENTITY_FIELDS
 
 FORMATS = ("plover-jsonl", "tsv", "csv", "parquet")
 CODEBOOK = "PLOVER 0.8; CAMEO 1.1b3"
@@ -40,7 +41,7 @@ class ExportError(WirecoderError):
 
 # --- columns of the flat formats (TSV, CSV, Parquet) ------------------------------------------------
 
-_ENTITY_STRUCT = 'STRUCT("text" VARCHAR, "name" VARCHAR, "country" VARCHAR, "sector" VARCHAR, "id" VARCHAR)'
+_ENTITY_STRUCT = "STRUCT(" + ", ".join(f'"{k}" VARCHAR' for k in ENTITY_FIELDS) + ")"
 
 # name -> DuckDB type in Parquet (and for reading the TSV/CSV with DuckDB). Lists (`[]`) are JSON arrays in
 # TSV/CSV. Order is the file order; docs/exports.md documents each column.
@@ -97,7 +98,6 @@ COLUMN_TYPES: dict[str, str] = {
 TSV_COLUMNS: tuple[str, ...] = tuple(COLUMN_TYPES)
 # Text columns that are never null in a record: an empty field reads back as "" rather than None.
 _REQUIRED_TEXT = frozenset({"event_id", "doc_id", "event_type", "factuality", "event_text", "coder", "sentence"})
-_ENTITY_KEYS = ("text", "name", "country", "sector", "id")
 _LOCATION_COLUMNS = {"text": "location_text", "name": "location_name", "country": "location_country",
                      "admin1": "location_admin1", "lat": "latitude", "lon": "longitude", "geonameid": "geonameid"}
 
@@ -135,8 +135,8 @@ def flat_row(record: dict, doc_ids: list[str] | None = None) -> dict[str, Any]:
         "attribution": attribution.get("source"), "attribution_kind": attribution.get("kind"),
         "n_reports": record.get("n_reports"), "n_sources": record.get("n_sources"),
         "reports": record.get("reports"), "doc_ids": doc_ids if doc_ids is not None else [record["doc_id"]],
-        "actor": [{k: e.get(k) for k in _ENTITY_KEYS} for e in actor],
-        "recipient": [{k: e.get(k) for k in _ENTITY_KEYS} for e in recipient],
+        "actor": [{k: e.get(k) for k in ENTITY_FIELDS} for e in actor],
+        "recipient": [{k: e.get(k) for k in ENTITY_FIELDS} for e in recipient],
         "span_start": span[0], "span_end": span[1],
         "event_text": record["event_text"], "coder": record["coder"], "sentence": record["sentence"],
     }
@@ -150,8 +150,8 @@ def record_from_row(row: dict[str, Any]) -> dict:
         "doc_id": row["doc_id"], "event_id": row["event_id"], "event_type": row["event_type"],
         "mode": row.get("mode"), "context": list(row.get("context") or []), "cameo": row.get("cameo"),
         "quad_class": row.get("quad_class"), "goldstein": row.get("goldstein"),
-        "actor": [{k: e.get(k) for k in _ENTITY_KEYS} for e in row.get("actor") or []],
-        "recipient": [{k: e.get(k) for k in _ENTITY_KEYS} for e in row.get("recipient") or []],
+        "actor": [{k: e.get(k) for k in ENTITY_FIELDS} for e in row.get("actor") or []],
+        "recipient": [{k: e.get(k) for k in ENTITY_FIELDS} for e in row.get("recipient") or []],
         "date": day.isoformat() if isinstance(day, date) else day,
         "date_precision": row.get("date_precision"), "date_text": row.get("date_text"),
         "location": loc if any(v is not None for v in loc.values()) else None,
@@ -200,19 +200,19 @@ def _from_text(column: str, text: str) -> Any:
 PLOVER_FIELDS = ("id", "date", "actor", "recipient", "event", "event_loc", "event_text", "quad_code",
                  "event_scale", "mode", "context", "text", "text_info", "cite_info", "coder", "coded_date",
                  "coded_time")
-PLOVER_ENTITY_FIELDS = ("code", "sector", "entity_text", "identifier_id", "identifier_text")
+PLOVER_ENTITY_FIELDS = ("code", "sector", "entity_text", "identifier_id", "identifier_text", "why")
 EXTENSION_FIELDS = ("cameo", "date_precision", "date_text", "factuality", "attribution", "confidence",
                     "n_reports", "n_sources", "reports")
 
 
 def _plover_entity(e: dict) -> dict:
     return {"code": e.get("country"), "sector": e.get("sector"), "entity_text": e.get("text"),
-            "identifier_id": e.get("id"), "identifier_text": e.get("name")}
+            "identifier_id": e.get("id"), "identifier_text": e.get("name"), "why": e.get("why")}
 
 
 def _entity_from_plover(e: dict) -> dict:
     return {"text": e.get("entity_text"), "name": e.get("identifier_text"), "country": e.get("code"),
-            "sector": e.get("sector"), "id": e.get("identifier_id")}
+            "sector": e.get("sector"), "id": e.get("identifier_id"), "why": e.get("why")}
 
 
 def to_plover(record: dict, *, coded_at: datetime | None = None) -> dict:

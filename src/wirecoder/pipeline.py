@@ -14,6 +14,7 @@ from . import __version__
 from .actors import ActorResolver, country_entries
 from .attribution import event_attribution
 from .coder import Mention
+from .context import DATELINE, ArticleContext, Clue, about_clue, article_context, localize, place_clue
 from .dates import find_dates, resolve
 from .gazetteer import Gazetteer, default_gazetteer
 from .kb import KnowledgeBase, default_kb
@@ -23,7 +24,7 @@ from .lexicon import Lexicon, load_lexicon
 from .nlp import load_nlp
 from .ontology import event_type_of, goldstein, plover_for, quad_class_of
 from .schema import Article, DateMention, Entity, Event, Place
-from .truecase import Truecaser, is_shouted
+from .truecase import Truecaser, needs_truecasing
 from .words import word_class
 
 CODER_NAME = f"wirecoder-rules/{__version__}"
@@ -35,8 +36,6 @@ OBJECT_PLACE_PREPS = {"in", "at", "into"}
 COMPLEMENT_PLACE_PREPS = LOCATION_PREPS | {"into"}
 # Characters replaced by spaces before parsing (same length, so offsets hold): markdown emphasis.
 _PARSE_BLANKS = re.compile(r"[*_]{1,2}")
-# A wire dateline opening a paragraph: "NAIROBI —", "DOHA, Qatar (AP) --", "BEIRUT, Dec 2 (Reuters) -".
-_DATELINE = re.compile(r"(?m)^[ \t]*[A-Z][A-Z .'’-]{2,40}(?:,[^\n—–]{1,40}?)?(?:\s*\([^)\n]{1,30}\))?\s*(?:—|–|--|-)\s")
 # A paragraph break inside a sentence (wrapped text): the line before ends without final punctuation.
 _BROKEN_BREAK = re.compile(r"(?<=[A-Za-z,;])\n\s*\n(?=[A-Za-z])")
 
@@ -55,11 +54,11 @@ def parse_text(article: Article, truecaser: Truecaser | None = None) -> tuple[st
     """The body text prepared for the parser (same length as the original) and its offset."""
     start, end = article.body_span
     body = article.text[start:end]
-    if truecaser is not None and is_shouted(body):
+    if truecaser is not None and needs_truecasing(body):
         body = truecaser(body)
     body = _PARSE_BLANKS.sub(lambda m: " " * len(m.group()), body)
     body = _BROKEN_BREAK.sub(lambda m: " " * len(m.group()), body)
-    body = _DATELINE.sub(lambda m: " " * len(m.group()), body)
+    body = DATELINE.sub(lambda m: " " * len(m.group()), body)
     return body, start
 
 
@@ -106,7 +105,7 @@ class Pipeline:
             yield article, self.code_parsed(article, doc, offset)
 
     def code_parsed(self, article: Article, doc: Doc, offset: int) -> list[Event]:
-        resolver = ActorResolver(self.kb)
+        resolver = ActorResolver(self.kb, self.gazetteer)
         resolved: list[_Resolved] = []
         for sent in doc.sents:
             dates = _sentence_dates(sent, article.published, offset)
@@ -114,6 +113,10 @@ class Pipeline:
                 item = self._resolve(mention, sent, dates, article, resolver)
                 if item is not None:
                     resolved.append(item)
+        context = replace(article_context(article, self.gazetteer), about=about_clue(
+            [e.country for item in resolved for e in item.actor + item.recipient if e.why is None]
+            + [item.location.country for item in resolved if item.location]))
+        resolved = [self._in_context(item, context) for item in resolved]
         events = [self._event(article, item, offset) for item in resolved]
         if self.coder == "rules":  # the learned coders have already kept what clears their calibrated threshold
             events = [e for e in events if e.confidence >= MIN_CONFIDENCE]
@@ -131,14 +134,28 @@ class Pipeline:
             actor, recipient = actor[:1], actor[1:]  # "Lavrov and his counterpart Cavusoglu met"
         location = self._location(mention, sent, actor + recipient)
         if location is not None and location.country:
-            actor, recipient = _localize(actor, location.country), _localize(recipient, location.country)
+            clue = place_clue(location)
+            actor, recipient = localize(actor, clue), localize(recipient, clue)
             if not recipient and event_type_of(mention.cameo) in PLACE_TARGETED and actor:
-                recipient = (self._country_entity(location),)
-        elif event_type_of(mention.cameo) == "COERCE" and len({e.country for e in actor if e.country}) == 1 and all(
-                e.sector in ("COP", "JUD", "GOV") for e in actor):
-            # "police arrested activists": a state's arrests and bans fall on its own people
-            recipient = _localize(recipient, actor[0].country)
+                recipient = (self._country_entity(location.country, location.text),)
         return _Resolved(mention, sent, actor, recipient, when, location)
+
+    def _in_context(self, item: _Resolved, context: ArticleContext) -> _Resolved:
+        """Countries for the parties the sentence left without one, from the article's context."""
+        actor, recipient = item.actor, item.recipient
+        for clue in context.clues():
+            actor, recipient = localize(actor, clue), localize(recipient, clue)
+        event_type = event_type_of(item.mention.cameo)
+        countries = {e.country for e in actor if e.country}
+        if event_type == "COERCE" and len(countries) == 1 and all(e.sector in ("COP", "JUD", "GOV") for e in actor):
+            # "police arrested activists": a state's arrests and bans fall on its own people
+            recipient = localize(recipient, Clue(actor[0].country, f"the actor's country: {actor[0].text}"))
+        if not recipient and event_type in CONTEXT_TARGETED and actor and actor[0].why and actor[0].country:
+            # "protesters rallied on Tuesday" under a Lagos dateline: a domestic event of that country
+            country = actor[0].country
+            name = self.gazetteer.country_name(country) or country
+            recipient = (replace(self._country_entity(country, name), why=actor[0].why),)
+        return replace(item, actor=actor, recipient=recipient)
 
     def _location(self, mention: Mention, sent: Span, entities: tuple[Entity, ...]) -> Place | None:
         """The place the event happened: a place under a preposition on the trigger or its clause verb."""
@@ -161,12 +178,11 @@ class Pipeline:
                 return place
         return None
 
-    def _country_entity(self, place: Place) -> Entity:
+    def _country_entity(self, country: str, text: str) -> Entity:
         """The country where a one-sided event happened, as its recipient ("protested in Beijing")."""
-        entry = self.country_entries.get(place.country)
-        name = entry.name if entry else (self.gazetteer.country_name(place.country) or place.country)
-        return Entity(text=place.text, name=name, country=place.country, sector=None,
-                      id=entry.id if entry else None)
+        entry = self.country_entries.get(country)
+        name = entry.name if entry else (self.gazetteer.country_name(country) or country)
+        return Entity(text=text, name=name, country=country, sector=None, id=entry.id if entry else None)
 
     def _place_from(self, tokens, hints: list[str]) -> Place | None:
         # group consecutive entity tokens into names; the last, most specific name wins
@@ -276,17 +292,8 @@ def _entities(resolver: ActorResolver, heads, day: date | None) -> tuple[Entity,
 # One-sided event types aimed at the country where they happen when no recipient is named
 # ("activists protested in Beijing" -> CHN), as in the Phoenix/PETRARCH conventions.
 PLACE_TARGETED = {"PROTEST", "ASSAULT", "COERCE", "MOBILIZE", "CONSULT"}
-
-
-# Sectors whose members act inside their own country: "police in Nairobi" are Kenyan police.
-DOMESTIC_SECTORS = {"GOV", "MIL", "COP", "REB", "OPP", "CVL", "JUD", "LEG", "PTY", "BUS", "MED", "EDU", "LAB",
-                    "REL", "AGR", "ELI", "CRM", "INS", "SPY", "UAF", "HLH", "REF", "MOD", "RAD"}
-
-
-def _localize(entities: tuple[Entity, ...], country: str) -> tuple[Entity, ...]:
-    """Give country-less domestic actors the country where the event happened."""
-    return tuple(replace(e, country=country) if e.country is None and e.sector in DOMESTIC_SECTORS else e
-                 for e in entities)
+# ... and when only the article's context places a domestic actor, the one-sided events that stay at home.
+CONTEXT_TARGETED = {"PROTEST", "ASSAULT", "COERCE", "MOBILIZE"}
 
 
 # Event roots whose victims are worth recording even when the perpetrator is not named

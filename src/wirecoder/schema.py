@@ -6,7 +6,7 @@ wirecoder/data/event.schema.json).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 
 PLOVER_TYPES = (
@@ -54,11 +54,18 @@ class Article:
 
 @dataclass(frozen=True)
 class Entity:
+    """An actor or recipient. `why` says where its country came from when the text did not name it
+    ("the event's place: Karachi", "the dateline: NEW DELHI", "coreference: Israeli troops")."""
+
     text: str
     name: str
     country: str | None
     sector: str | None
     id: str | None
+    why: str | None = None
+
+
+ENTITY_FIELDS = tuple(f.name for f in fields(Entity))
 
 
 @dataclass(frozen=True)

@@ -338,10 +338,10 @@ def report_key(event: Event) -> ReportKey:
 
 def event_from_record(record: dict) -> Event:
     """Rebuild an `Event` from its JSON record (the contract in docs/event-record.md)."""
-    from .schema import Attribution, Entity, Place
+    from .schema import ENTITY_FIELDS, Attribution, Entity, Place
 
     def entities(items):
-        return tuple(Entity(**{k: e.get(k) for k in ("text", "name", "country", "sector", "id")}) for e in items)
+        return tuple(Entity(**{k: e.get(k) for k in ENTITY_FIELDS}) for e in items)
 
     loc = record.get("location")
     attribution = record.get("attribution")

@@ -1,4 +1,4 @@
-"""Restoring case in all-capitals text (old wire copy, telex, MUC-style archives) before parsing.
+"""Restoring case in all-capitals and all-lowercase text (old wire copy, telex, MUC-style archives) before parsing.
 
 The parser and named-entity recogniser are trained on mixed case: "GUERRILLAS ATTACKED A POLICE STATION IN
 SAN SALVADOR" parses as a string of proper nouns. `Truecaser` lower-cases such text and capitalises what a
@@ -33,6 +33,25 @@ def is_shouted(text: str) -> bool:
     if len(letters) < MIN_LETTERS:
         return False
     return sum(c.isupper() for c in letters) / len(letters) >= SHOUTED_SHARE
+
+
+# Text counts as lowercased (an all-lowercase archive) when at most this share of its letters are capitals.
+LOWERED_SHARE = 0.01
+
+
+def is_lowered(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < MIN_LETTERS:
+        return False
+    return sum(c.isupper() for c in letters) / len(letters) <= LOWERED_SHARE
+
+
+def needs_truecasing(text: str, *, short: bool = False) -> bool:
+    """True for shouted or all-lowercase text; `short` text (a phrase) needs no minimum length."""
+    if short:
+        letters = [c for c in text if c.isalpha()]
+        return bool(letters) and (all(c.isupper() for c in letters) or not any(c.isupper() for c in letters))
+    return is_shouted(text) or is_lowered(text)
 
 
 class Truecaser:
