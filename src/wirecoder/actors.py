@@ -24,6 +24,12 @@ PERSON_TITLES = word_class("person_titles")
 # How far back (in tokens) a pronoun or definite description looks for what it refers to.
 PERSON_WINDOW = 400
 THING_WINDOW = 120
+FORMER_WORDS = word_class("former_words")
+SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
+# Sectors of office holders, who become elites when out of office.
+OFFICIAL_SECTORS = {"GOV", "MIL", "LEG", "JUD", "COP", "SPY"}
+# Population a town needs to place an agent when the parser does not tag its name as one.
+MIN_UNTAGGED_TOWN = 100_000
 # Sectors an organisation keeps whatever agent noun follows it ("the NATO secretary-general" is IGO).
 KEPT_SECTORS = {"IGO", "NGO", "PRE"}
 # Kinds of match that name a place or a nation, and so cannot be one word of a longer person's name.
@@ -36,6 +42,7 @@ class ResolvedActor:
     token_i: int  # head token index in the doc
     kind: str     # KB kind of the deciding match, or "agent"
     plural: bool = False
+    subject: bool = False  # the phrase was a clause's subject (the likelier antecedent of a pronoun)
 
 
 def conjuncts(tok: Token) -> list[Token]:
@@ -86,7 +93,7 @@ class ActorResolver:
         """The actors a noun phrase names: usually one; "US and British activists" names two."""
         if tok.pos_ == "PRON" or tok.lower_ in PRONOUNS_PERSON | PRONOUNS_THING | PRONOUNS_PLURAL:
             return self._pronoun(tok)
-        words = _without_dependent_modifiers(np_tokens(tok))
+        words = _without_dependent_modifiers(_with_whole_names(np_tokens(tok), tok, self.kb))
         if not words or tok not in words:
             return []
         matches = self.kb.match([w.text for w in words], [w.lemma_ for w in words])
@@ -94,9 +101,13 @@ class ActorResolver:
         if not matches:
             return []
         actors = self._combine(matches, words, tok, _span_text(words), day)
+        if any(w.lower_ in FORMER_WORDS for w in words if w.i < tok.i):
+            # "former Georgian president Mikheil Saakashvili": out of office, an elite (PLOVER ELI)
+            actors = [ResolvedActor(replace(a.entity, sector="ELI"), a.token_i, a.kind)
+                      if a.entity.sector in OFFICIAL_SECTORS else a for a in actors]
         actors = [self._refer_back(a, tok) for a in actors]
-        plural = tok.tag_ in ("NNS", "NNPS")
-        actors = [ResolvedActor(a.entity, a.token_i, a.kind, plural) for a in actors]
+        plural, subject = tok.tag_ in ("NNS", "NNPS"), tok.dep_ in SUBJECT_DEPS
+        actors = [ResolvedActor(a.entity, a.token_i, a.kind, plural, subject) for a in actors]
         self.history.extend(actors)
         return actors
 
@@ -105,17 +116,19 @@ class ActorResolver:
         return [a for a in reversed(self.history) if tok.i - window <= a.token_i < tok.i]
 
     def _pronoun(self, tok: Token) -> list[ResolvedActor]:
+        """The nearest earlier actor that agrees with the pronoun; subjects first (centering: "Turkey sent
+        troops into Syria. It also shelled ..." is Turkey)."""
         low = tok.lower_
         if low in PRONOUNS_PERSON:
-            found = next((a for a in self._earlier(tok, PERSON_WINDOW) if a.kind == "person"), None)
+            fits, window = (lambda a: a.kind == "person"), PERSON_WINDOW
         elif low in PRONOUNS_THING:
-            found = next((a for a in self._earlier(tok, THING_WINDOW)
-                          if a.kind != "person" and not a.plural and a.entity.country), None)
+            fits, window = (lambda a: a.kind != "person" and not a.plural and a.entity.country), THING_WINDOW
         elif low in PRONOUNS_PLURAL:
-            found = next((a for a in self._earlier(tok, THING_WINDOW)
-                          if (a.plural or a.kind == "group") and a.entity.country), None)
+            fits, window = (lambda a: (a.plural or a.kind == "group") and a.entity.country), THING_WINDOW
         else:
             return []
+        candidates = [a for a in self._earlier(tok, window) if fits(a)]
+        found = next((a for a in candidates if a.subject), candidates[0] if candidates else None)
         if found is None:
             return []
         entity = found.entity if found.entity.why else replace(found.entity, why=f"coreference: {found.entity.text}")
@@ -146,12 +159,12 @@ class ActorResolver:
         def covers_head(m: KBMatch) -> bool:
             return m.start <= head_pos < m.end
 
-        # a one-word name that opens the sentence and that the parser reads as a common noun ("Youth
-        # groups") is not that name
+        # a one-word name that opens the sentence, that the parser reads as a common noun and that is also
+        # an agent noun ("Youth groups") is not that name
         entries = [m for m in matches if m.entry is not None and not (
             m.end - m.start == 1 and m.entry.kind in ("group", "person", "organization")
             and words[m.start].pos_ != "PROPN" and not words[m.start].is_upper
-            and words[m.start].is_sent_start)]
+            and words[m.start].is_sent_start and self.kb.is_agent_word(words[m.start].lower_))]
         agents = [m for m in matches if m.agent is not None]
         agent = next((m for m in agents if covers_head(m)), agents[-1] if agents else None)
         head_agent = agent if agent is not None and covers_head(agent) else None
@@ -214,8 +227,8 @@ class ActorResolver:
         names: list[list[Token]] = []
         for k in range(agent.start):
             w = words[k]
-            if k in covered or w.ent_type_ in ("PERSON", "NORP") or not (
-                    w.pos_ == "PROPN" or w.ent_type_ in ("GPE", "LOC", "FAC")):
+            if k in covered or w.ent_type_ in ("PERSON", "NORP") or w.is_stop or not (
+                    w.pos_ == "PROPN" or w.ent_type_ in ("GPE", "LOC", "FAC") or w.is_title):
                 continue
             if names and names[-1][-1].i == w.i - 1:
                 names[-1].append(w)
@@ -223,10 +236,12 @@ class ActorResolver:
                 names.append([w])
         for group in reversed(names):
             where = group[0].doc[group[0].i:group[-1].i + 1].text
-            country = self.gazetteer.division_country(where)
+            named = all(w.pos_ == "PROPN" or w.ent_type_ in ("GPE", "LOC", "FAC", "ORG") for w in group)
+            # a capitalised word the parser does not call a name ("Peshawar police" as a headline) must
+            # name a sizeable town: "Federal police" is not Federal, Argentina
+            country = self.gazetteer.division_country(where) if named else None
             if country is None:
-                place = self.gazetteer.lookup(where)
-                country = place.country if place is not None and place.admin1 is not None else None
+                country = self.gazetteer.town_country(where, min_population=0 if named else MIN_UNTAGGED_TOWN)
             if country:
                 return country, where
         return None
@@ -253,6 +268,20 @@ class ActorResolver:
         return ResolvedActor(entity, head.i, m.entry.kind)
 
 
+def _with_whole_names(words: list[Token], head: Token, kb: KnowledgeBase) -> list[Token]:
+    """Add back what `np_tokens` cut from a name that runs through the head: the parser hangs "Without
+    Borders" on "Doctors" as a preposition, but "Doctors Without Borders" is one name."""
+    doc = head.doc
+    span = doc[head.left_edge.i:head.right_edge.i + 1]
+    if len(span) <= len(words):
+        return words
+    for m in kb.match([t.text for t in span]):
+        first, last = span[m.start], span[m.end - 1]
+        if m.entry is not None and first.i <= head.i <= last.i and (first.i < words[0].i or last.i > words[-1].i):
+            return sorted(set(words) | set(span[m.start:m.end]), key=lambda t: t.i)
+    return words
+
+
 def _without_name_fragments(matches: list[KBMatch], words: list[Token], head: Token) -> list[KBMatch]:
     """Drop a place or nation matched inside a longer name ("Jordan Peterson", "Paris Hilton", "the Jordan
     River": the head is a proper noun nothing matched), and a one-word name followed by more of the same
@@ -260,7 +289,7 @@ def _without_name_fragments(matches: list[KBMatch], words: list[Token], head: To
     covered = {k for m in matches if m.entry is not None for k in range(m.start, m.end)}
     index = {w.i: k for k, w in enumerate(words)}
     head_k = index.get(head.i)
-    bare_head = (head_k is not None and head.pos_ == "PROPN" and head.is_title
+    bare_head = (head_k is not None and head.pos_ in ("PROPN", "NOUN") and head.is_title and not head.is_sent_start
                  and not any(m.start <= head_k < m.end for m in matches))
     out = []
     for m in matches:

@@ -141,6 +141,16 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument("--dictionaries", metavar="DIR",
                       help="code with PETRARCH-2 format dictionaries in DIR (or the shipped set 'phoenix' or "
                            "'validate') instead of wirecoder's own rules")
+    actors = sub.add_parser("actors", help="the actor knowledge base and resolver")
+    actors_sub = actors.add_subparsers(dest="actors_command", required=True)
+    resolve = actors_sub.add_parser("resolve", help="resolve phrases to actors (country, sector, role)",
+                                    epilog=RESOLVE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    resolve.add_argument("phrases", nargs="*", metavar="PHRASE", help="noun phrases to resolve")
+    resolve.add_argument("--context", metavar="SENTENCE", help="the sentence the phrases come from")
+    resolve.add_argument("--date", type=_iso_date, metavar="YYYY-MM-DD", help="resolve roles on this day")
+    resolve.add_argument("--country", metavar="ISO3", help="country hint for agents the text leaves open")
+    resolve.add_argument("--jsonl", metavar="FILE",
+                         help="read queries, one JSON object per line: {text, context, date, country} (- for stdin)")
     dictionaries = sub.add_parser("dictionaries", help="PETRARCH-2 format dictionaries")
     dict_sub = dictionaries.add_subparsers(dest="dict_command", required=True)
     check = dict_sub.add_parser("check", help="report problems in a dictionary folder",
@@ -246,6 +256,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_dictionaries_check(args)
         if args.command == "train":
             return cmd_train(args)
+        if args.command == "actors":
+            return cmd_actors_resolve(args)
     except WirecoderError as exc:
         print(f"wirecoder: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -514,3 +526,71 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"dev {coder:8s} P {r['precision']:.3f}  R {r['recall']:.3f}  F1 {r['f1']:.3f}")
     print(f"wirecoder: model written to {args.out}", file=sys.stderr)
     return EXIT_OK
+
+
+RESOLVE_EXAMPLES = """examples:
+  wirecoder actors resolve "Lagos police" "former Pakistani prime minister Imran Khan" --date 2023-05-09
+  wirecoder actors resolve "the army" --context "KABUL - The army said it killed ten militants." --date 2020-01-01
+  wirecoder actors resolve --jsonl queries.jsonl > resolved.jsonl
+
+Each line printed is {text, name, country, sector, id, role, since, until, why}; a phrase that names no
+actor comes back with a null country and a why."""
+
+
+def _resolve_queries(args: argparse.Namespace):
+    """(source, query or error message) for the phrases on the command line or in the JSONL file."""
+    from .resolver import ActorQuery
+
+    country = args.country.upper() if args.country else None
+    for phrase in args.phrases:
+        yield "argument", ActorQuery(phrase, args.context, args.date, country)
+    if not args.jsonl:
+        return
+    name = "<stdin>" if args.jsonl == "-" else args.jsonl
+    try:
+        handle = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        yield name, f"cannot read: {exc.strerror}"
+        return
+    with handle:
+        for lineno, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            where = f"{name}:{lineno}"
+            try:
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"not valid JSON: {exc.msg}") from None
+                if not isinstance(obj, dict) or not isinstance(obj.get("text"), str) or not obj["text"].strip():
+                    raise ValueError("each line needs a JSON object with a non-empty 'text'")
+                day = date.fromisoformat(obj["date"]) if obj.get("date") else None
+                hint = obj.get("country") or country
+                if hint is not None and not (isinstance(hint, str) and len(hint) == 3 and hint.isalpha()):
+                    raise ValueError("'country' must be an ISO3 code")
+                context = obj.get("context")
+                if context is not None and not isinstance(context, str):
+                    raise ValueError("'context' must be a string")
+            except (ValueError, TypeError) as exc:
+                yield where, str(exc)
+                continue
+            yield where, ActorQuery(obj["text"], context, day or args.date, hint.upper() if hint else None)
+
+
+def cmd_actors_resolve(args: argparse.Namespace) -> int:
+    from .pipeline import Pipeline
+    from .resolver import resolve_actor
+
+    if not args.phrases and not args.jsonl:
+        print("wirecoder: give phrases or --jsonl FILE", file=sys.stderr)
+        return EXIT_ERROR
+    pipeline = Pipeline.default(coder="rules")
+    failed = 0
+    for source, query in _resolve_queries(args):
+        if isinstance(query, str):
+            failed += 1
+            print(f"wirecoder: {source}: {query}", file=sys.stderr)
+            continue
+        for result in resolve_actor(query, pipeline):
+            print(json.dumps(result, ensure_ascii=False))
+    return EXIT_ERROR if failed else EXIT_OK

@@ -23,6 +23,8 @@ OBJ_DEPS = {"dobj", "obj", "dative", "attr", "oprd"}
 RECIPIENT_PREPS = word_class("recipient_preps")
 # Prepositions that introduce the recipient of a noun event ("the shooting down of a Russian warplane").
 NOUN_RECIPIENT_PREPS = RECIPIENT_PREPS | {"of", "between", "for"}
+# Prepositions on a verb's object (or a passive's subject) that name the party it is aimed at.
+OBJECT_RECIPIENT_PREPS = {"on", "against", "to", "with", "for"}
 NOUN_ACTOR_PREPS = word_class("noun_actor_preps")
 # Verbs whose "from X" names the party affected: "withdrew from Syria", "expelled from Iran".
 AWAY_FROM_LEMMAS = word_class("away_from_verbs")
@@ -290,9 +292,17 @@ def _prep_objects(tok: Token, preps: set[str]) -> list[Token]:
     for child in tok.children:
         if child.dep_ == "prep" and child.lower_ in preps:
             pobj = _pobj(child)
+            if pobj is not None and pobj.ent_type_ in NOT_PARTIES:
+                pobj = _named_before_date(pobj)  # "met with President Bashar Assad Tuesday"
             if pobj is not None and pobj.ent_type_ not in NOT_PARTIES:
                 out.append(pobj)
     return out
+
+
+def _named_before_date(tok: Token) -> Token | None:
+    """The name the parser hung on a following date ("Bashar Assad Tuesday": Assad), or None."""
+    names = [c for c in tok.children if c.dep_ == "compound" and c.i < tok.i and c.ent_type_ not in NOT_PARTIES]
+    return names[-1] if names else None
 
 
 def _verb_arguments(tok: Token) -> tuple[list[int], list[int]]:
@@ -307,6 +317,8 @@ def _verb_arguments(tok: Token) -> tuple[list[int], list[int]]:
             actors.append(agent.i)
         if subj is not None:
             recipients.append(subj.i)
+            # "Evidence against Russia was presented by the US": the theme's party
+            recipients.extend(p.i for p in _prep_objects(subj, OBJECT_RECIPIENT_PREPS - {"for"}))
         if tok.dep_ == "acl" and _pos(tok.head) == "NOUN":
             recipients.append(tok.head.i)
     else:
@@ -314,8 +326,8 @@ def _verb_arguments(tok: Token) -> tuple[list[int], list[int]]:
             actors.append(subj.i)
         for obj in (c for c in tok.children if c.dep_ in ("dobj", "obj", "dative")):
             recipients.append(obj.i)
-            # "imposed sanctions on Russia", "sent aid to Yemen"
-            recipients.extend(p.i for p in _prep_objects(obj, {"on", "against", "to", "with"}))
+            # "imposed sanctions on Russia", "sent aid to Yemen", "issued arrest warrants for two men"
+            recipients.extend(p.i for p in _prep_objects(obj, OBJECT_RECIPIENT_PREPS))
         recipients.extend(p.i for p in _prep_objects(tok, RECIPIENT_PREPS))
     particle = _particle(tok)
     recipients.extend(p.i for p in _prep_objects(tok, {"from"}) if _lemma(tok) in AWAY_FROM_LEMMAS)
@@ -347,6 +359,9 @@ def _noun_arguments(tok: Token, light_subject: Token | None) -> tuple[list[int],
         actors.append(heads[0].i)
         recipients.extend(h.i for h in heads[1:])
     recipients.extend(p.i for p in _prep_objects(tok, NOUN_RECIPIENT_PREPS - {"between"}))
+    if not recipients and tok.dep_ == "compound":
+        # "issued arrest warrants for two Brazilian men": the event noun modifies the noun with the party
+        recipients.extend(p.i for p in _prep_objects(tok.head, NOUN_RECIPIENT_PREPS - {"between", "of"}))
     if not actors:
         # "Turkish ambush", "Israeli tank shelling": a name or demonym modifying the event noun
         mods = [c for c in tok.children if c.dep_ in ("amod", "compound", "nmod")]
@@ -690,6 +705,8 @@ def _code_token(tok: Token, rows: list[Trigger], state: _Sentence) -> Mention | 
                 state.light_subjects[obj.i] = subj
             if direct is not None and direct is not obj:
                 state.light_recipients[obj.i] = direct  # "engaged peacekeepers in a firefight"
+            elif aimed := _prep_objects(tok, OBJECT_RECIPIENT_PREPS):
+                state.light_recipients[obj.i] = aimed[0]  # "issued arrest warrants for two men"
     events = [r for r in rows if r.kind in ("event", "inverse") and _conditions_hold(r, tok)]
     if not events:
         return None

@@ -372,6 +372,17 @@ class Gazetteer:
                     return e.country
         return None
 
+    def town_country(self, text: str, *, min_population: int = 0) -> str | None:
+        """ISO3 of the town `text` names (not a country or province), if it has at least `min_population`."""
+        for key in _candidate_keys(text, loose=False):
+            cands = self._index.get(key)
+            if cands:
+                best = self._best(cands, key, None)
+                if best.rank in (RANK_PLACE, RANK_CAPITAL) and best.population >= min_population:
+                    return plover_country(best.country)
+                return None
+        return None
+
     def division_country(self, text: str, *, country: str | None = None) -> str | None:
         """ISO3 of the country whose province or state `text` names ("Sindh", "Lagos State", "Bavaria"):
         the hint when it has a division of that name, else the only country that has one."""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .errors import DataFileError
 
-ENTITY_KINDS = ("country", "capital", "metonym", "person", "organization", "group", "demonym")
+ENTITY_KINDS = ("country", "capital", "metonym", "person", "organization", "group", "demonym", "region")
 # CAMEO role (sector) codes; other triples in a code (MUS, CHR, UNO...) are refinements, not sectors.
 SECTORS = frozenset((
     "GOV", "MIL", "REB", "OPP", "PTY", "COP", "JUD", "BUS", "MED", "CVL", "REL", "EDU", "LAB", "AGR", "IGO",
@@ -29,7 +29,9 @@ SECTORS = frozenset((
 NON_STATE_PREFIXES = {"IGO": "IGO", "NGO": "NGO", "MNC": "BUS", "IMG": "REB", "INT": None}
 # PLOVER's international non-state "countries" (UN, EU, other IGOs, NGOs, movements, militant groups, MNCs).
 NON_STATE_COUNTRIES = frozenset({"IGO", "UNO", "EUR", "NGO", "ISM", "IMG", "MNC", "INT"})
-PACKAGED = ("actors.jsonl", "actors_curated.jsonl", "agents.jsonl")
+# Load order: a later file's record replaces an earlier one with the same id and takes its aliases.
+PACKAGED = ("actors.jsonl", "actors_factbook.jsonl", "actors_curated.jsonl", "actors_ministers_1.jsonl",
+            "actors_ministers_2.jsonl", "agents.jsonl")
 STOPLIST = "alias_stoplist.txt"
 COUNTRY_CODES = "country_codes.tsv"
 ENTITY_KEYS = frozenset({"id", "name", "kind", "aliases", "roles", "source", "note"})
@@ -175,8 +177,12 @@ def plover_country(country: str | None, code: str = "") -> str | None:
     KOS for Kosovo, a dependency's controlling state, IMG for CAMEO's regional prefixes."""
     if country is None:
         return None
-    if country == "IGO":
-        return "UNO" if code.startswith("IGOUNO") else "EUR" if code.startswith("IGOEUREEC") else "IGO"
+    if code.startswith("IGOUNO"):
+        return "UNO"
+    if code.startswith("IGOEUREEC"):
+        return "EUR"
+    if country in ("IGO", "UNO") or (country == "EUR" and not code.startswith("EUR")):
+        return country  # written in PLOVER's own codes already (CAMEO's EUR prefix is the region Europe)
     return _country_table().get(country, country)
 
 
@@ -395,6 +401,10 @@ class KnowledgeBase:
     def agent_keys(self) -> Iterable[tuple[str, ...]]:
         """Every agent alias ("police", "riot police"), as normalized words."""
         return self._agent_keys
+
+    def is_agent_word(self, word: str) -> bool:
+        """True when `word` alone is an agent noun or its plural ("youth", "police", "rebels")."""
+        return _longest(self._agent_trie, [normalize_key(word)], 0)[1] is not None
 
     def exact_case_aliases(self) -> frozenset[str]:
         """Aliases that match only in capitals ("US")."""

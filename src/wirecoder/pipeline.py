@@ -116,7 +116,16 @@ class Pipeline:
         context = replace(article_context(article, self.gazetteer), about=about_clue(
             [e.country for item in resolved for e in item.actor + item.recipient if e.why is None]
             + [item.location.country for item in resolved if item.location]))
-        resolved = [self._in_context(item, context) for item in resolved]
+        recent: list[_Resolved] = []
+        out = []
+        for item in resolved:
+            # the place of an event in this or the previous two sentences ("corridors into eastern Aleppo ...
+            # the militias shelling them")
+            recent = [r for r in recent if r.location is not None and item.sent.start - r.sent.start <= RECENT_TOKENS]
+            near = next((r.location for r in reversed(recent) if r.location.country), None)
+            out.append(self._in_context(item, context, near))
+            recent.append(item)
+        resolved = out
         events = [self._event(article, item, offset) for item in resolved]
         if self.coder == "rules":  # the learned coders have already kept what clears their calibrated threshold
             events = [e for e in events if e.confidence >= MIN_CONFIDENCE]
@@ -140,10 +149,14 @@ class Pipeline:
                 recipient = (self._country_entity(location.country, location.text),)
         return _Resolved(mention, sent, actor, recipient, when, location)
 
-    def _in_context(self, item: _Resolved, context: ArticleContext) -> _Resolved:
-        """Countries for the parties the sentence left without one, from the article's context."""
+    def _in_context(self, item: _Resolved, context: ArticleContext, near: Place | None) -> _Resolved:
+        """Countries for the parties the sentence left without one, from the article's context: a place
+        named just before, the dateline, the country the article is about, the outlet."""
         actor, recipient = item.actor, item.recipient
-        for clue in context.clues():
+        clues = context.clues()
+        if near is not None:
+            clues.insert(0, Clue(near.country, f"a place named just before: {near.name}"))
+        for clue in clues:
             actor, recipient = localize(actor, clue), localize(recipient, clue)
         event_type = event_type_of(item.mention.cameo)
         countries = {e.country for e in actor if e.country}
@@ -294,6 +307,8 @@ def _entities(resolver: ActorResolver, heads, day: date | None) -> tuple[Entity,
 PLACE_TARGETED = {"PROTEST", "ASSAULT", "COERCE", "MOBILIZE", "CONSULT"}
 # ... and when only the article's context places a domestic actor, the one-sided events that stay at home.
 CONTEXT_TARGETED = {"PROTEST", "ASSAULT", "COERCE", "MOBILIZE"}
+# How far back (tokens from sentence start to sentence start) an earlier event's place still places actors.
+RECENT_TOKENS = 80
 
 
 # Event roots whose victims are worth recording even when the perpetrator is not named

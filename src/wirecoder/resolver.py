@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .actors import ActorResolver
-from .context import Clue, dateline_clue, localize
+from .context import DATELINE, Clue, dateline_clue, localize
 from .kb import NON_STATE_COUNTRIES
 from .schema import Entity
 from .truecase import needs_truecasing
@@ -94,6 +94,7 @@ def _resolve_nouns(resolver: ActorResolver, tokens, day: date | None) -> None:
 def resolve_actor(query: ActorQuery, pipeline) -> list[dict]:
     """Every actor the phrase names (usually one; an abstention is one record with no country)."""
     def parse(text: str):
+        text = DATELINE.sub(lambda m: " " * len(m.group()), text)  # same length: offsets hold
         return pipeline.nlp(pipeline.truecaser(text) if needs_truecasing(text, short=True) else text)
 
     resolver = ActorResolver(pipeline.kb, pipeline.gazetteer)
