@@ -103,7 +103,7 @@ def _parties(events):
 
 @pytest.mark.parametrize(("text", "event_type", "actor", "recipient"), [
     ("Lagos police arrested twelve protesters on Tuesday.", "COERCE", ("NGA", "COP"), ("NGA", "CVL")),
-    ("The Sindh provincial government banned rallies on Tuesday.", "COERCE", ("PAK", "GOV"), ("PAK", None)),
+    ("The Sindh provincial government banned rallies on Tuesday.", "COERCE", ("PAK", "GOV"), None),
     ("NEW DELHI - Police arrested five men on Monday after a mob attacked a mosque.", "COERCE",
      ("IND", "COP"), None),
     ("Police fired tear gas at protesters in Karachi on Monday.", "ASSAULT", ("PAK", "COP"), ("PAK", "CVL")),

@@ -20,7 +20,7 @@ def _dyads(events):
         ("Iran rejected demands by the United States to halt uranium enrichment.",
          ("REJECT", ("IRN",), ("USA",), "asserted")),
         ("The European Union imposed new sanctions on Russia on Thursday.",
-         ("SANCTION", ("IGO",), ("RUS",), "asserted")),  # the PLOVER manual: sanctions are SANCTION
+         ("SANCTION", ("EUR",), ("RUS",), "asserted")),  # the PLOVER manual: sanctions are SANCTION
         ("North Korea threatened to attack South Korea if the drills continue.",
          ("THREATEN", ("PRK",), ("KOR",), "asserted")),
         ("Ukraine did not attend the talks in Minsk.", ("CONSULT", ("UKR",), ("BLR",), "negated")),

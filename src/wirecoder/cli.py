@@ -503,9 +503,6 @@ def _progress(enabled: bool):
     return update
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
 
 def cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
@@ -594,3 +591,7 @@ def cmd_actors_resolve(args: argparse.Namespace) -> int:
         for result in resolve_actor(query, pipeline):
             print(json.dumps(result, ensure_ascii=False))
     return EXIT_ERROR if failed else EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -34,7 +34,7 @@ DATELINE = re.compile(
 GENERIC_TLDS = frozenset({"io", "tv", "co", "me", "fm", "ly", "ai", "am", "cc", "ws", "to", "gg", "la", "nu"})
 OUTLETS = "media_outlets.txt"
 # The country an article is about needs this many mentions, and this share of all country mentions.
-ABOUT_MIN_MENTIONS = 1
+ABOUT_MIN_MENTIONS = 2
 ABOUT_MIN_SHARE = 0.5
 
 

@@ -200,19 +200,26 @@ def _from_text(column: str, text: str) -> Any:
 PLOVER_FIELDS = ("id", "date", "actor", "recipient", "event", "event_loc", "event_text", "quad_code",
                  "event_scale", "mode", "context", "text", "text_info", "cite_info", "coder", "coded_date",
                  "coded_time")
-PLOVER_ENTITY_FIELDS = ("code", "sector", "entity_text", "identifier_id", "identifier_text", "why")
+PLOVER_ENTITY_FIELDS = ("code", "sector", "entity_text", "identifier_id", "identifier_text")
 EXTENSION_FIELDS = ("cameo", "date_precision", "date_text", "factuality", "attribution", "confidence",
                     "n_reports", "n_sources", "reports")
 
 
 def _plover_entity(e: dict) -> dict:
     return {"code": e.get("country"), "sector": e.get("sector"), "entity_text": e.get("text"),
-            "identifier_id": e.get("id"), "identifier_text": e.get("name"), "why": e.get("why")}
+            "identifier_id": e.get("id"), "identifier_text": e.get("name")}
 
 
 def _entity_from_plover(e: dict) -> dict:
     return {"text": e.get("entity_text"), "name": e.get("identifier_text"), "country": e.get("code"),
-            "sector": e.get("sector"), "id": e.get("identifier_id"), "why": e.get("why")}
+            "sector": e.get("sector"), "id": e.get("identifier_id"), "why": None}
+
+
+def _entities_from_plover(obj: dict, side: str) -> list[dict]:
+    entities = [_entity_from_plover(e) for e in obj.get(side) or []]
+    for entity, why in zip(entities, obj.get(f"{side}_why") or [], strict=False):
+        entity["why"] = why
+    return entities
 
 
 def to_plover(record: dict, *, coded_at: datetime | None = None) -> dict:
@@ -244,6 +251,11 @@ def to_plover(record: dict, *, coded_at: datetime | None = None) -> dict:
     for key in EXTENSION_FIELDS:
         if key in record:
             out[key] = record[key]
+    for side in ("actor", "recipient"):
+        # where a party's country came from when the text did not name it: a wirecoder extension
+        whys = [e.get("why") for e in record.get(side) or []]
+        if any(whys):
+            out[f"{side}_why"] = whys
     return out
 
 
@@ -263,8 +275,8 @@ def from_plover(obj: dict) -> dict:
             "doc_id": obj["cite_info"]["citation"], "event_id": obj["id"], "event_type": events[0],
             "mode": modes[0] if modes else None, "context": list(obj.get("context") or []),
             "cameo": obj.get("cameo"), "quad_class": obj.get("quad_code"), "goldstein": obj.get("event_scale"),
-            "actor": [_entity_from_plover(e) for e in obj.get("actor") or []],
-            "recipient": [_entity_from_plover(e) for e in obj.get("recipient") or []],
+            "actor": _entities_from_plover(obj, "actor"),
+            "recipient": _entities_from_plover(obj, "recipient"),
             "date": obj.get("date"), "date_precision": obj.get("date_precision"), "date_text": obj.get("date_text"),
             "location": None if loc is None else {
                 "text": loc.get("extracted_place"), "name": loc.get("resolved_place"),

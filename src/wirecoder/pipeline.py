@@ -163,11 +163,6 @@ class Pipeline:
         if event_type == "COERCE" and len(countries) == 1 and all(e.sector in ("COP", "JUD", "GOV") for e in actor):
             # "police arrested activists": a state's arrests and bans fall on its own people
             recipient = localize(recipient, Clue(actor[0].country, f"the actor's country: {actor[0].text}"))
-        if not recipient and event_type in CONTEXT_TARGETED and actor and actor[0].why and actor[0].country:
-            # "protesters rallied on Tuesday" under a Lagos dateline: a domestic event of that country
-            country = actor[0].country
-            name = self.gazetteer.country_name(country) or country
-            recipient = (replace(self._country_entity(country, name), why=actor[0].why),)
         return replace(item, actor=actor, recipient=recipient)
 
     def _location(self, mention: Mention, sent: Span, entities: tuple[Entity, ...]) -> Place | None:
@@ -305,8 +300,6 @@ def _entities(resolver: ActorResolver, heads, day: date | None) -> tuple[Entity,
 # One-sided event types aimed at the country where they happen when no recipient is named
 # ("activists protested in Beijing" -> CHN), as in the Phoenix/PETRARCH conventions.
 PLACE_TARGETED = {"PROTEST", "ASSAULT", "COERCE", "MOBILIZE", "CONSULT"}
-# ... and when only the article's context places a domestic actor, the one-sided events that stay at home.
-CONTEXT_TARGETED = {"PROTEST", "ASSAULT", "COERCE", "MOBILIZE"}
 # How far back (tokens from sentence start to sentence start) an earlier event's place still places actors.
 RECENT_TOKENS = 80
 
