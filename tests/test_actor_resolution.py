@@ -107,6 +107,12 @@ def _parties(events):
     ("NEW DELHI - Police arrested five men on Monday after a mob attacked a mosque.", "COERCE",
      ("IND", "COP"), None),
     ("Police fired tear gas at protesters in Karachi on Monday.", "ASSAULT", ("PAK", "COP"), ("PAK", "CVL")),
+    ("Kanpur police shot dead a wanted criminal in an encounter on Sunday.", "ASSAULT", ("IND", "COP"),
+     ("IND", "CRM")),
+    ("A mob lynched a man in Alwar district of Rajasthan on Friday, police said.", "ASSAULT", ("IND", "CVL"),
+     ("IND", "CVL")),
+    ("Mumbai: The crime branch arrested two persons for smuggling gold.", "COERCE", ("IND", "COP"),
+     ("IND", "CVL")),
 ])
 def test_domestic_events_take_their_country_from_context(code_text, text, event_type, actor, recipient):
     events = [e for e in code_text(text) if e.event_type == event_type]

@@ -30,6 +30,8 @@ DOMESTIC_SECTORS = frozenset({
 DATELINE = re.compile(
     r"(?m)^[ \t]*(?P<city>[A-Z][A-Z .'’-]{2,40})(?:,(?P<rest>[^\n—–]{1,40}?))?(?:\s*\([^)\n]{1,30}\))?"
     r"\s*(?:—|–|--|-|:)\s")
+# The Indian and Pakistani press's form: "Mumbai:", "New Delhi:" opening the text (only read, never blanked).
+COLON_DATELINE = re.compile(r"^\s*(?P<city>[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}):\s")
 # Country-code top-level domains used world-wide as generic names, which say nothing of a country.
 GENERIC_TLDS = frozenset({"io", "tv", "co", "me", "fm", "ly", "ai", "am", "cc", "ws", "to", "gg", "la", "nu"})
 OUTLETS = "media_outlets.txt"
@@ -72,11 +74,11 @@ def place_clue(place: Place | None) -> Clue | None:
 
 def dateline_clue(text: str, gazetteer: Gazetteer) -> Clue | None:
     """The country of a dateline in the first lines of `text`."""
-    match = DATELINE.search(text[:400])
+    match = DATELINE.search(text[:400]) or COLON_DATELINE.match(text[:400])
     if match is None:
         return None
     city = match.group("city").strip(" .'’-")
-    rest = (match.group("rest") or "").strip()
+    rest = (match.groupdict().get("rest") or "").strip()
     country = gazetteer.country_of(rest) if rest else None
     place = gazetteer.lookup(city, country=country)
     if place is None or not place.country:

@@ -160,8 +160,11 @@ class Pipeline:
             actor, recipient = localize(actor, clue), localize(recipient, clue)
         event_type = event_type_of(item.mention.cameo)
         countries = {e.country for e in actor if e.country}
-        if event_type == "COERCE" and len(countries) == 1 and all(e.sector in ("COP", "JUD", "GOV") for e in actor):
-            # "police arrested activists": a state's arrests and bans fall on its own people
+        domestic = (event_type == "COERCE" and all(e.sector in ("COP", "JUD", "GOV") for e in actor)) or (
+            event_type == "ASSAULT" and all(e.sector == "COP" for e in actor))
+        if domestic and len(countries) == 1:
+            # "police arrested activists", "Kanpur police shot dead a wanted criminal": a state's arrests,
+            # bans and police violence fall on its own people
             recipient = localize(recipient, Clue(actor[0].country, f"the actor's country: {actor[0].text}"))
         return replace(item, actor=actor, recipient=recipient)
 
