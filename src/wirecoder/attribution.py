@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import functools
-import re
-from importlib import resources
 
 from spacy.tokens import Span, Token
 
 from .actors import np_tokens
 from .coder import subject_of
+from .context import is_domain, outlet_rows
 from .schema import Attribution
 from .words import word_class
 
@@ -21,9 +20,7 @@ OFFICIAL_MARKERS = word_class("official_markers")
 @functools.lru_cache(maxsize=1)
 def media_outlets() -> frozenset[str]:
     """Lower-cased names of news outlets and agencies (data/media_outlets.txt; web domains left out)."""
-    text = resources.files("wirecoder").joinpath("data", "media_outlets.txt").read_text(encoding="utf-8")
-    names = (line.split("\t", 1)[0].strip().lower() for line in text.splitlines() if not line.startswith("#"))
-    return frozenset(n for n in names if n and not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", n))
+    return frozenset(name for name, _ in outlet_rows() if not is_domain(name))
 
 
 def _source_text(tok: Token) -> str:

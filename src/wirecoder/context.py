@@ -87,20 +87,30 @@ def dateline_clue(text: str, gazetteer: Gazetteer) -> Clue | None:
 
 
 @functools.lru_cache(maxsize=1)
-def outlet_countries() -> dict[str, str]:
-    """Lower-cased outlet name or web domain -> ISO3, for outlets that report on one country."""
+def outlet_rows() -> tuple[tuple[str, str | None], ...]:
+    """(lower-cased outlet name or web domain, ISO3 or None) for every line of media_outlets.txt."""
     text = resources.files("wirecoder").joinpath("data", OUTLETS).read_text(encoding="utf-8")
-    out: dict[str, str] = {}
+    rows = []
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0].strip()
-        if not line or "\t" not in line:
+        if not line:
             continue
-        name, country = (c.strip() for c in line.split("\t", 1))
-        if not re.fullmatch(r"[A-Z]{3}", country):
+        name, _, country = (c.strip() for c in line.partition("\t"))
+        if country and not re.fullmatch(r"[A-Z]{3}", country):
             raise DataFileError(f"outlet country {country!r} is not an ISO3 code",
                                 source=f"wirecoder/data/{OUTLETS}", line=lineno)
-        out[name.lower()] = country
-    return out
+        rows.append((name.lower(), country or None))
+    return tuple(rows)
+
+
+def is_domain(name: str) -> bool:
+    return re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", name) is not None
+
+
+@functools.lru_cache(maxsize=1)
+def outlet_countries() -> dict[str, str]:
+    """Lower-cased outlet name or web domain -> ISO3, for outlets that report on one country."""
+    return {name: country for name, country in outlet_rows() if country}
 
 
 @functools.lru_cache(maxsize=1)

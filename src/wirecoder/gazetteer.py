@@ -338,6 +338,10 @@ class Gazetteer:
                 i = len(entries)
                 entries.append(entries[target]._replace(curated=True))
             _force_key(index, key, i)
+        # Countries as PLOVER writes them (Kosovo KOS, Guam USA), so that hints and places agree everywhere.
+        entries = [e._replace(country=plover_country(e.country)) for e in entries]
+        for iso3, name in list(country_names.items()):
+            country_names.setdefault(plover_country(iso3), name)
         frozen = {k: tuple(v) for k, v in index.items()}
         return cls(entries, frozen, frozenset(stop), country_names, us_states, read_divisions())
 
@@ -379,12 +383,12 @@ class Gazetteer:
             if cands:
                 best = self._best(cands, key, None)
                 if best.rank in (RANK_PLACE, RANK_CAPITAL) and best.population >= min_population:
-                    return plover_country(best.country)
+                    return best.country
                 return None
         return None
 
     def division_country(self, text: str, *, country: str | None = None) -> str | None:
-        """ISO3 of the country whose province or state `text` names ("Sindh", "Lagos State", "Bavaria"):
+        """Country code of the country whose province or state `text` names ("Sindh", "Lagos State", "Bavaria"):
         the hint when it has a division of that name, else the only country that has one."""
         if not isinstance(text, str):
             return None
@@ -394,8 +398,8 @@ class Gazetteer:
             owners = self._divisions.get(key)
             if owners:
                 if country in owners:
-                    return plover_country(country)
-                return plover_country(owners[0]) if len(owners) == 1 else None
+                    return country
+                return owners[0] if len(owners) == 1 else None
         return None
 
     def country_name(self, iso3: str) -> str | None:
@@ -425,7 +429,7 @@ class Gazetteer:
 
     @staticmethod
     def _place(text: str, e: _Entry) -> Place:
-        return Place(text=text, name=e.name, country=plover_country(e.country), admin1=e.admin1, lat=e.lat, lon=e.lon,
+        return Place(text=text, name=e.name, country=e.country, admin1=e.admin1, lat=e.lat, lon=e.lon,
                      geonameid=e.geonameid)
 
 
@@ -445,11 +449,12 @@ def read_divisions() -> dict[str, tuple[str, ...]]:
         if not row.get("country") or not row.get("name"):
             raise DataFileError("a division needs a country and a name", source=f"wirecoder/data/{DIVISIONS}",
                                 line=lineno)
+        country = plover_country(row["country"])
         names = [row["name"], row.get("ascii") or "", *(row.get("other_names") or "").split("|")]
         for name in names:
             for key in {fold_place(name), normalize_place(name)}:
-                if len(key) >= MIN_INDEXED_KEY_LEN and row["country"] not in owners.setdefault(key, []):
-                    owners[key].append(row["country"])
+                if len(key) >= MIN_INDEXED_KEY_LEN and country not in owners.setdefault(key, []):
+                    owners[key].append(country)
     return {k: tuple(v) for k, v in owners.items()}
 
 

@@ -116,15 +116,15 @@ class Pipeline:
         context = replace(article_context(article, self.gazetteer), about=about_clue(
             [e.country for item in resolved for e in item.actor + item.recipient if e.why is None]
             + [item.location.country for item in resolved if item.location]))
-        recent: list[_Resolved] = []
+        # the latest event place in this or the previous sentences ("corridors into eastern Aleppo ... the
+        # militias shelling them"), with the token where its sentence starts
+        last_place: tuple[int, Place] | None = None
         out = []
         for item in resolved:
-            # the place of an event in this or the previous two sentences ("corridors into eastern Aleppo ...
-            # the militias shelling them")
-            recent = [r for r in recent if r.location is not None and item.sent.start - r.sent.start <= RECENT_TOKENS]
-            near = next((r.location for r in reversed(recent) if r.location.country), None)
+            near = last_place[1] if last_place and item.sent.start - last_place[0] <= RECENT_TOKENS else None
             out.append(self._in_context(item, context, near))
-            recent.append(item)
+            if item.location is not None and item.location.country:
+                last_place = (item.sent.start, item.location)
         resolved = out
         events = [self._event(article, item, offset) for item in resolved]
         if self.coder == "rules":  # the learned coders have already kept what clears their calibrated threshold
@@ -146,7 +146,7 @@ class Pipeline:
             clue = place_clue(location)
             actor, recipient = localize(actor, clue), localize(recipient, clue)
             if not recipient and event_type_of(mention.cameo) in PLACE_TARGETED and actor:
-                recipient = (self._country_entity(location.country, location.text),)
+                recipient = (self._country_entity(location),)
         return _Resolved(mention, sent, actor, recipient, when, location)
 
     def _in_context(self, item: _Resolved, context: ArticleContext, near: Place | None) -> _Resolved:
@@ -189,11 +189,12 @@ class Pipeline:
                 return place
         return None
 
-    def _country_entity(self, country: str, text: str) -> Entity:
+    def _country_entity(self, place: Place) -> Entity:
         """The country where a one-sided event happened, as its recipient ("protested in Beijing")."""
-        entry = self.country_entries.get(country)
-        name = entry.name if entry else (self.gazetteer.country_name(country) or country)
-        return Entity(text=text, name=name, country=country, sector=None, id=entry.id if entry else None)
+        entry = self.country_entries.get(place.country)
+        name = entry.name if entry else (self.gazetteer.country_name(place.country) or place.country)
+        return Entity(text=place.text, name=name, country=place.country, sector=None,
+                      id=entry.id if entry else None)
 
     def _place_from(self, tokens, hints: list[str]) -> Place | None:
         # group consecutive entity tokens into names; the last, most specific name wins
