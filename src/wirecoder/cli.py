@@ -151,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     resolve.add_argument("--country", metavar="ISO3", help="country hint for agents the text leaves open")
     resolve.add_argument("--jsonl", metavar="FILE",
                          help="read queries, one JSON object per line: {text, context, date, country} (- for stdin)")
+    geoparse = sub.add_parser("geoparse", help="find and geocode every place mention of texts",
+                              epilog=GEOPARSE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    geoparse.add_argument("paths", nargs="+", metavar="PATH",
+                          help=".txt, .html or .jsonl files or folders, or - for stdin")
+    geoparse.add_argument("--format", choices=("jsonl", "table"),
+                          help="one JSON object per document (default when piped), or a table")
     dictionaries = sub.add_parser("dictionaries", help="PETRARCH-2 format dictionaries")
     dict_sub = dictionaries.add_subparsers(dest="dict_command", required=True)
     check = dict_sub.add_parser("check", help="report problems in a dictionary folder",
@@ -258,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_train(args)
         if args.command == "actors":
             return cmd_actors_resolve(args)
+        if args.command == "geoparse":
+            return cmd_geoparse(args)
     except WirecoderError as exc:
         print(f"wirecoder: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -523,6 +531,43 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"dev {coder:8s} P {r['precision']:.3f}  R {r['recall']:.3f}  F1 {r['f1']:.3f}")
     print(f"wirecoder: model written to {args.out}", file=sys.stderr)
     return EXIT_OK
+
+
+GEOPARSE_EXAMPLES = """examples:
+  wirecoder geoparse article.txt
+  echo "Police in Lebanon, Pa., said a man from Paris, Texas, was held." | wirecoder geoparse -
+  wirecoder geoparse corpus.jsonl > places.jsonl     # {doc_id, source, places: [...]} per document
+Each place: text, start, end, geonameid, name, feature (country|admin1|admin2|city|region|landmark),
+country (ISO3), admin1 (name), lat, lon, confidence, why. docs/geoparsing.md explains the ranking.
+"""
+
+
+def cmd_geoparse(args: argparse.Namespace) -> int:
+    from .pipeline import Pipeline
+    from .readers import Rejected, iter_inputs
+
+    fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
+    pipeline = Pipeline.default(coder="rules")
+    n_docs = n_rejected = n_places = 0
+    for item in iter_inputs(args.paths, stdin=sys.stdin.buffer):
+        if isinstance(item, Rejected):
+            n_rejected += 1
+            print(f"wirecoder: [{item.code}] {item.message}", file=sys.stderr)
+            continue
+        places = pipeline.geoparse(item)
+        n_docs += 1
+        n_places += len(places)
+        if fmt == "jsonl":
+            record = {"doc_id": item.doc_id, "source": item.source_path, "places": [p.to_dict() for p in places]}
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            for p in places:
+                sys.stdout.write(f"{item.doc_id[:12]}  {p.start:>6}-{p.end:<6} {p.text[:28]:28}  {p.name[:28]:28}  "
+                                 f"{p.feature:8}  {p.country or '-':3}  {p.geonameid or '-':>9}  {p.confidence:.2f}"
+                                 f"  {p.why}\n")
+    print(f"wirecoder: {n_docs} document(s), {n_places} place mention(s); {n_rejected} input(s) rejected",
+          file=sys.stderr)
+    return EXIT_ERROR if n_rejected or not n_docs else EXIT_OK
 
 
 RESOLVE_EXAMPLES = """examples:

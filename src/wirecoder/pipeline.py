@@ -17,6 +17,7 @@ from .coder import Mention
 from .context import DATELINE, ArticleContext, Clue, about_clue, article_context, localize, place_clue
 from .dates import find_dates, resolve
 from .gazetteer import Gazetteer, default_gazetteer
+from .geoparse import GeoMention, Geoparser, most_specific, pieces
 from .kb import KnowledgeBase, default_kb
 from .learned.coder import CODERS, code_sentence
 from .learned.model import EventModel, default_model, load_model
@@ -48,6 +49,7 @@ class _Resolved:
     recipient: tuple[Entity, ...]
     date: DateMention | None
     location: Place | None
+    location_confidence: float = 0.0
 
 
 def parse_text(article: Article, truecaser: Truecaser | None = None) -> tuple[str, int]:
@@ -74,6 +76,7 @@ class Pipeline:
         self.nlp = nlp
         self.kb = kb
         self.gazetteer = gazetteer
+        self.geoparser = Geoparser(gazetteer, kb)
         self.lexicon = lexicon
         self.model = model
         self.coder = coder
@@ -104,16 +107,29 @@ class Pipeline:
                                                     n_process=n_process):
             yield article, self.code_parsed(article, doc, offset)
 
+    def geoparse(self, article: Article, spans: list[tuple[int, int]] | None = None) -> list[GeoMention]:
+        """Every place mention of the whole article text (title and dateline included), resolved in context;
+        with `spans`, only those character spans (docs/geoparsing.md)."""
+        whole = replace(article, body_start=0, body_end=None)
+        text, offset = parse_text(whole, self.truecaser)
+        context = article_context(whole, self.gazetteer)
+        cuts = pieces(text, GEOPARSE_PIECE_CHARS)
+        docs = [(doc, offset + s) for doc, (s, _) in zip(self.nlp.pipe(text[s:e] for s, e in cuts), cuts, strict=True)]
+        return self.geoparser.parse_docs(docs, clues=(context.dateline, context.outlet), spans=spans,
+                                         text=article.text)
+
     def code_parsed(self, article: Article, doc: Doc, offset: int) -> list[Event]:
         resolver = ActorResolver(self.kb, self.gazetteer)
+        base = article_context(article, self.gazetteer)
+        places = self.geoparser.parse_doc(doc, offset=offset, clues=(base.dateline, base.outlet), text=article.text)
         resolved: list[_Resolved] = []
         for sent in doc.sents:
             dates = _sentence_dates(sent, article.published, offset)
             for mention in code_sentence(sent, self.lexicon, self.model, self.coder):
-                item = self._resolve(mention, sent, dates, article, resolver)
+                item = self._resolve(mention, sent, dates, article, resolver, places)
                 if item is not None:
                     resolved.append(item)
-        context = replace(article_context(article, self.gazetteer), about=about_clue(
+        context = replace(base, about=about_clue(
             [e.country for item in resolved for e in item.actor + item.recipient if e.why is None]
             + [item.location.country for item in resolved if item.location]))
         # the latest event place in this or the previous sentences ("corridors into eastern Aleppo ... the
@@ -132,7 +148,7 @@ class Pipeline:
         return [e for e in merge_mentions(events) if _has_country(e)]
 
     def _resolve(self, mention: Mention, sent: Span, dates: list[tuple[DateMention, Span]],
-                 article: Article, resolver: ActorResolver) -> _Resolved | None:
+                 article: Article, resolver: ActorResolver, places: list[GeoMention]) -> _Resolved | None:
         when = _pick_date(mention, dates, article.published)
         day = when.date if when else article.published
         doc = sent.doc
@@ -141,13 +157,15 @@ class Pipeline:
         recipient = tuple(e for e in recipient if e not in actor)
         if mention.reciprocal and len(actor) > 1 and not recipient:
             actor, recipient = actor[:1], actor[1:]  # "Lavrov and his counterpart Cavusoglu met"
-        location = self._location(mention, sent, actor + recipient)
+        geo = self._location(mention, sent, actor + recipient, places)
+        location = geo.place if geo is not None else None
         if location is not None and location.country:
             clue = place_clue(location)
             actor, recipient = localize(actor, clue), localize(recipient, clue)
-            if not recipient and event_type_of(mention.cameo) in PLACE_TARGETED and actor:
+            if (not recipient and event_type_of(mention.cameo) in PLACE_TARGETED and actor
+                    and geo.confidence >= MIN_PLACE_PARTY_CONFIDENCE):
                 recipient = (self._country_entity(location),)
-        return _Resolved(mention, sent, actor, recipient, when, location)
+        return _Resolved(mention, sent, actor, recipient, when, location, geo.confidence if geo else 0.0)
 
     def _in_context(self, item: _Resolved, context: ArticleContext, near: Place | None) -> _Resolved:
         """Countries for the parties the sentence left without one, from the article's context: a place
@@ -168,25 +186,35 @@ class Pipeline:
             recipient = localize(recipient, Clue(actor[0].country, f"the actor's country: {actor[0].text}"))
         return replace(item, actor=actor, recipient=recipient)
 
-    def _location(self, mention: Mention, sent: Span, entities: tuple[Entity, ...]) -> Place | None:
-        """The place the event happened: a place under a preposition on the trigger or its clause verb."""
+    def _location(self, mention: Mention, sent: Span, entities: tuple[Entity, ...],
+                  places: list[GeoMention]) -> GeoMention | None:
+        """The place the event happened: a geoparsed place under a preposition on the trigger or its clause
+        verb (a demonym is not a place of the event), re-resolved toward the parties' country."""
         doc = sent.doc
         hints = [e.country for e in entities if e.country and len(e.country) == 3]
+
+        def under(tokens: set[int], *, towns_only: bool = False) -> GeoMention | None:
+            found = [g for g in places if g.tokens is not None and not g.demonym and g.tokens[0] in tokens
+                     and (not towns_only or g.feature != "country")]
+            best = most_specific(found)
+            if best is None:
+                return None
+            for hint in hints:
+                best = self.geoparser.with_hint(best, hint)
+                if best.country == hint:
+                    break
+            return best
+
         for prep in _place_preps(doc[mention.trigger]):
-            # proper nouns and place entities under the preposition (the small model's NER misses many places)
-            names = [t for t in prep.subtree if t.dep_ != "poss"
-                     and (t.ent_type_ in ("GPE", "LOC", "FAC") or t.pos_ == "PROPN")]
-            if names:
-                place = self._place_from(names, hints)
-                if place is not None:
-                    return place
+            geo = under({t.i for t in prep.subtree if t.dep_ != "poss"})
+            if geo is not None:
+                return geo
         # "shelled Kherson", "attacked the port of Odesa": a town as the object is where it happened
         trigger = doc[mention.trigger]
         for obj in (c for c in trigger.children if c.dep_ in ("dobj", "obj")):
-            names = [t for t in obj.subtree if t.pos_ == "PROPN" and t.dep_ != "poss"]
-            place = self._place_from(names, hints) if names else None
-            if place is not None and place.admin1 is not None:  # a town, not a country
-                return place
+            geo = under({t.i for t in obj.subtree if t.dep_ != "poss"}, towns_only=True)
+            if geo is not None:
+                return geo
         return None
 
     def _country_entity(self, place: Place) -> Entity:
@@ -195,29 +223,6 @@ class Pipeline:
         name = entry.name if entry else (self.gazetteer.country_name(place.country) or place.country)
         return Entity(text=place.text, name=name, country=place.country, sector=None,
                       id=entry.id if entry else None)
-
-    def _place_from(self, tokens, hints: list[str]) -> Place | None:
-        # group consecutive entity tokens into names; the last, most specific name wins
-        groups: list[list] = []
-        for t in tokens:
-            if groups and t.i == groups[-1][-1].i + 1 and t.ent_iob_ != "B":
-                groups[-1].append(t)
-            else:
-                groups.append([t])
-        names = [g[0].doc[g[0].i:g[-1].i + 1].text for g in groups]
-        country_hint = None
-        for name in names:
-            iso = self.gazetteer.country_of(name)
-            if iso:
-                country_hint = iso
-        for name in reversed(names):
-            if self.gazetteer.country_of(name) and len(names) > 1:
-                continue
-            for hint in [country_hint, *hints, None]:
-                place = self.gazetteer.lookup(name, country=hint)
-                if place is not None and (hint is None or place.country == hint):
-                    return place
-        return None
 
     def _event(self, article: Article, item: _Resolved, offset: int) -> Event:
         m, sent = item.mention, item.sent
@@ -304,6 +309,10 @@ def _entities(resolver: ActorResolver, heads, day: date | None) -> tuple[Entity,
 # One-sided event types aimed at the country where they happen when no recipient is named
 # ("activists protested in Beijing" -> CHN), as in the Phoenix/PETRARCH conventions.
 PLACE_TARGETED = {"PROTEST", "ASSAULT", "COERCE", "MOBILIZE", "CONSULT"}
+# Long texts are geoparsed in pieces of at most this many characters (spaCy's limit is 1,000,000).
+GEOPARSE_PIECE_CHARS = 100_000
+# A place becomes the recipient of a one-sided event only when geocoded at least this surely.
+MIN_PLACE_PARTY_CONFIDENCE = 0.6
 # How far back (tokens from sentence start to sentence start) an earlier event's place still places actors.
 RECENT_TOKENS = 80
 

@@ -77,6 +77,7 @@ class Place:
     lat: float | None
     lon: float | None
     geonameid: int | None
+    feature: str | None = None  # country | admin1 | admin2 | city | region | landmark (gazetteer.FEATURES)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ and month and day names. The result has the same length as the input, so charact
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -55,8 +55,10 @@ def needs_truecasing(text: str, *, short: bool = False) -> bool:
 
 
 class Truecaser:
-    def __init__(self, names: Iterable[str], common: Iterable[str], acronyms: Iterable[str]) -> None:
+    def __init__(self, names: Iterable[str], common: Iterable[str], acronyms: Iterable[str],
+                 is_place: Callable[[str], bool] | None = None) -> None:
         self.names = frozenset(names)
+        self.is_place = is_place  # the gazetteer's test for a folded place name
         self.common = frozenset(common) | STOP_WORDS
         self.acronyms = frozenset(acronyms)
 
@@ -65,13 +67,12 @@ class Truecaser:
         """Names from the actor knowledge base and the gazetteer; common words from the lexicon, the
         knowledge base's agent nouns (police, army) and spaCy's stop words."""
         names = {" ".join(key) for key in kb.alias_keys()}
-        names.update(gazetteer.index_keys())
         common = {lemma for lemma, _ in lexicon.by_key}
         common.update(w for key in kb.agent_keys() for w in key)
         acronyms = {k.lower() for k in kb.exact_case_aliases() if k.isalpha() and len(k) <= 6}
         acronyms.update(a.replace(".", "").lower() for e in kb.entries() for a in (e.name, *e.aliases)
                         if 2 <= len(a.replace(".", "")) <= 6 and a.replace(".", "").isalpha() and a.isupper())
-        return cls(names, common, acronyms)
+        return cls(names, common, acronyms, gazetteer.is_name)
 
     def _is_common(self, word: str) -> bool:
         if word in self.common:
@@ -100,7 +101,8 @@ class Truecaser:
             taken = 0
             for n in range(min(MAX_NAME_WORDS, len(words) - i), 0, -1):
                 key = " ".join(w.replace(".", "") for _, _, w in words[i:i + n])
-                if key in self.names and not (n == 1 and self._is_common(key)) and len(key) > 1:
+                known = key in self.names or (self.is_place is not None and self.is_place(key))
+                if known and not (n == 1 and self._is_common(key)) and len(key) > 1:
                     taken = n
                     break
             if taken:
