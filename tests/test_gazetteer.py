@@ -100,7 +100,7 @@ def test_lookup_rejects_non_places_and_common_words(gaz, mention):
 def test_country_place_shape(gaz):
     place = gaz.lookup("Syria")
     assert place == Place(text="Syria", name="Syria", country="SYR", admin1=None,
-                          lat=place.lat, lon=place.lon, geonameid=163843)
+                          lat=place.lat, lon=place.lon, geonameid=163843, feature="country")
     # Country coordinates are the capital's.
     damascus = gaz.lookup("Damascus")
     assert (place.lat, place.lon) == (damascus.lat, damascus.lon)
@@ -126,7 +126,8 @@ def test_country_name(gaz, iso3, name):
 
 def test_admin1_name(gaz):
     assert gaz.admin1_name(gaz.lookup("Mobile", country="USA")) == "Alabama"
-    assert gaz.admin1_name(gaz.lookup("Aleppo")) == "09"  # no admin1 names outside the US: code as-is
+    assert gaz.admin1_name(gaz.lookup("Aleppo")) == "Aleppo"  # GeoNames admin1 names world-wide
+    assert gaz.admin1_name(gaz.lookup("Karachi")) == "Sindh"
     assert gaz.admin1_name(gaz.lookup("Syria")) is None
 
 
@@ -180,7 +181,7 @@ def test_lookup_ignores_surrounding_space(gaz, case, pad):
 
 def test_shipped_alias_file_is_valid():
     rows = read_alias_file(default_alias_path())
-    assert {r.kind for r in rows} == {"alias", "place", "stop"}
+    assert {r.kind for r in rows} == {"alias", "place", "abbr", "stop"}
 
 
 @pytest.mark.parametrize(("body", "line", "fragment"), [
@@ -193,7 +194,10 @@ def test_shipped_alias_file_is_valid():
     ("place\tX\tX\tSYR\t1\t2\tg1\n", 2, "geonameid"),
     ("alias\tX\tSyria\tSYR\t1\t2\n", 2, "leave lat"),
     ("stop\tNice\tNice\n", 2, "only the word"),
-    ("alias\tX\tSyria\tSYR\t\t\t\textra\n", 2, "columns"),
+    ("alias\tX\tSyria\tSYR\t\t\t\t\textra\n", 2, "columns"),
+    ("place\tX\tX\tSYR\t1\t2\t\tvolcano\n", 2, "unknown feature"),
+    ("alias\tX\tSyria\tSYR\t\t\t\tregion\n", 2, "leave lat"),
+    ("abbr\tN.S.W.\tNew South Wales\n", 2, "needs the country"),
 ])
 def test_alias_file_errors_name_the_line(tmp_path, body, line, fragment):
     path = tmp_path / "aliases.tsv"
@@ -237,6 +241,6 @@ def test_user_alias_file_extends_the_gazetteer(tmp_path):
     path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
     gaz = Gazetteer.load(alias_path=path)
     assert gaz.lookup("Halab").name == "Aleppo"
-    assert gaz.lookup("the Levant") == Place("the Levant", "Levant", None, None, 34.0, 36.0, None)
+    assert gaz.lookup("the Levant") == Place("the Levant", "Levant", None, None, 34.0, 36.0, None, "region")
     assert gaz.lookup("Ankara") is None
     assert gaz.lookup("Ankara", country="TUR").name == "Ankara"

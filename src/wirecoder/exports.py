@@ -80,6 +80,7 @@ COLUMN_TYPES: dict[str, str] = {
     "location_name": "VARCHAR",
     "location_country": "VARCHAR",
     "location_admin1": "VARCHAR",
+    "location_feature": "VARCHAR",
     "geonameid": "BIGINT",
     "attribution": "VARCHAR",
     "attribution_kind": "VARCHAR",
@@ -99,7 +100,8 @@ TSV_COLUMNS: tuple[str, ...] = tuple(COLUMN_TYPES)
 # Text columns that are never null in a record: an empty field reads back as "" rather than None.
 _REQUIRED_TEXT = frozenset({"event_id", "doc_id", "event_type", "factuality", "event_text", "coder", "sentence"})
 _LOCATION_COLUMNS = {"text": "location_text", "name": "location_name", "country": "location_country",
-                     "admin1": "location_admin1", "lat": "latitude", "lon": "longitude", "geonameid": "geonameid"}
+                     "admin1": "location_admin1", "feature": "location_feature", "lat": "latitude",
+                     "lon": "longitude", "geonameid": "geonameid"}
 
 
 def duckdb_csv_types(*, lists_as_json: bool = True) -> dict[str, str]:
@@ -236,7 +238,7 @@ def to_plover(record: dict, *, coded_at: datetime | None = None) -> dict:
         "event_loc": None if loc is None else {
             "extracted_place": loc.get("text"), "resolved_place": loc.get("name"), "geonameid": loc.get("geonameid"),
             "lat": loc.get("lat"), "lon": loc.get("lon"), "country_code": loc.get("country"),
-            "admin1": loc.get("admin1")},
+            "admin1": loc.get("admin1"), "feature": loc.get("feature")},
         "event_text": [record["event_text"]],
         "quad_code": record.get("quad_class"),
         "event_scale": record.get("goldstein"),
@@ -281,7 +283,7 @@ def from_plover(obj: dict) -> dict:
             "location": None if loc is None else {
                 "text": loc.get("extracted_place"), "name": loc.get("resolved_place"),
                 "country": loc.get("country_code"), "admin1": loc.get("admin1"), "lat": loc.get("lat"),
-                "lon": loc.get("lon"), "geonameid": loc.get("geonameid")},
+                "lon": loc.get("lon"), "geonameid": loc.get("geonameid"), "feature": loc.get("feature")},
             "attribution": obj.get("attribution"), "factuality": obj["factuality"], "sentence": obj.get("text"),
             "span": [text_info.get("start"), text_info.get("end")], "event_text": event_text[0],
             "confidence": obj.get("confidence"), "coder": obj.get("coder"),

@@ -390,20 +390,11 @@ class Gazetteer:
             return None
         return self.place(text, best)
 
-    def prior(self, e: Entry, key: str, wanted: str | None = None) -> float:
-        """How likely a news mention folded to `key` means `e`, before context (docs/gazetteer.md).
+    @staticmethod
+    def prior(e: Entry, key: str, wanted: str | None = None) -> float:
+        """How likely a news mention folded to `key` means `e`, before context (docs/geoparsing.md).
         `wanted` is the feature the mention's own words ask for (`wanted_feature`)."""
-        if e.feature == "city":
-            score = CITY_PER_DECADE * math.log10(e.population + 10) + (CAPITAL_BONUS if e.capital else 0)
-        else:
-            score = FEATURE_PRIOR[e.feature]
-        if e.curated:
-            score += CURATED_BONUS
-        elif key not in _own_keys(e.name):
-            score -= ALTERNATE_PENALTY
-        if wanted is not None and (e.feature == wanted or (wanted == "admin" and e.feature in ("admin1", "admin2"))):
-            score += WANTED_BONUS
-        return score
+        return prior(e, key, wanted)
 
     def country_of(self, text: str) -> str | None:
         """ISO3 code if `text` names a country ("the US", "U.S.", "Britain", "Ivory Coast")."""
@@ -473,6 +464,21 @@ class Gazetteer:
                      geonameid=e.geonameid, feature=e.feature)
 
 
+def prior(e: Entry, key: str, wanted: str | None = None) -> float:
+    """See `Gazetteer.prior`."""
+    if e.feature == "city":
+        score = CITY_PER_DECADE * math.log10(e.population + 10) + (CAPITAL_BONUS if e.capital else 0)
+    else:
+        score = FEATURE_PRIOR[e.feature]
+    if e.curated:
+        score += CURATED_BONUS
+    elif key not in _own_keys(e.name):
+        score -= ALTERNATE_PENALTY
+    if wanted is not None and (e.feature == wanted or (wanted == "admin" and e.feature in ("admin1", "admin2"))):
+        score += WANTED_BONUS
+    return score
+
+
 @functools.lru_cache(maxsize=65536)
 def _own_keys(name: str) -> tuple[str, ...]:
     """A place's own name as keys: folded, and without a kind suffix ("Swat District" -> "swat"), but not
@@ -505,7 +511,7 @@ CAPITAL_BONUS = 1.5
 FEATURE_PRIOR = {"country": 7.0, "admin1": 3.9, "admin2": 1.0, "region": 5.0, "landmark": 5.0, "city": 0.0}
 CURATED_BONUS = 2.0
 ALTERNATE_PENALTY = 1.0
-HINT_WEIGHT = 3.0
+HINT_WEIGHT = 4.0
 WANTED_BONUS = 3.0
 
 PLACES_FILE = "places.npz"
@@ -602,15 +608,15 @@ def _find(b: _Builder, name: str, country: str | None, feature: str | None) -> i
     """The entry named `name` (in `country`, of `feature`), the most important when several are."""
     key = fold_place(name)
     best: int | None = None
-    best_entry: Entry | None = None
+    best_score = -math.inf
     for i in b.ids(key):
         e = b.get(i)
         if fold_place(e.name) != key or (country is not None and e.country != country) or (
                 feature is not None and e.feature != feature):
             continue
-        if best_entry is None or (FEATURE_PRIOR[best_entry.feature], best_entry.population) < (
-                FEATURE_PRIOR[e.feature], e.population):
-            best, best_entry = i, e
+        score = prior(e, key)
+        if score > best_score:
+            best, best_score = i, score
     return best
 
 

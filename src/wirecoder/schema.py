@@ -80,6 +80,9 @@ class Place:
     feature: str | None = None  # country | admin1 | admin2 | city | region | landmark (gazetteer.FEATURES)
 
 
+PLACE_FIELDS = ("text", "name", "country", "admin1", "lat", "lon", "geonameid", "feature")
+
+
 @dataclass(frozen=True)
 class Attribution:
     source: str

@@ -20,7 +20,7 @@ import duckdb
 from . import __version__
 from .dedup import DedupParams, ReportKey, best_match
 from .errors import StoreError
-from .schema import Article, Event
+from .schema import PLACE_FIELDS, Article, Event
 
 SCHEMA_VERSION = 2
 DEFAULT_DB = "wirecoder.duckdb"
@@ -312,8 +312,7 @@ class EventStore:
 
 
 def record_location(loc) -> dict:
-    return {"text": loc.text, "name": loc.name, "country": loc.country, "admin1": loc.admin1, "lat": loc.lat,
-            "lon": loc.lon, "geonameid": loc.geonameid}
+    return {k: getattr(loc, k) for k in PLACE_FIELDS}
 
 
 def _representative(reports: list[Event]) -> Event:
@@ -351,7 +350,7 @@ def event_from_record(record: dict) -> Event:
         quad_class=record["quad_class"], goldstein=record["goldstein"], actor=entities(record.get("actor", [])),
         recipient=entities(record.get("recipient", [])), date=record.get("date"),
         date_precision=record.get("date_precision"), date_text=record.get("date_text"),
-        location=Place(**{k: loc.get(k) for k in ("text", "name", "country", "admin1", "lat", "lon", "geonameid")})
+        location=Place(**{k: loc.get(k) for k in PLACE_FIELDS})
         if loc else None,
         attribution=Attribution(**attribution) if attribution else None, factuality=record["factuality"],
         sentence=record["sentence"], span=tuple(record["span"]), event_text=record["event_text"],
