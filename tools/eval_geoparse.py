@@ -68,7 +68,10 @@ def evaluate(pipeline, cases: list[dict]) -> dict:
         found = pipeline.geoparse(article)
         spans = [(g["start"], g["end"]) for g in gold]
         for g in gold:
-            tally(case["category"], "recall", any(p.start < g["end"] and g["start"] < p.end for p in found))
+            hit = any(p.start < g["end"] and g["start"] < p.end for p in found)
+            tally(case["category"], "recall", hit)
+            if not hit:
+                misses.append(f"{case['id']} not found: {g['text']!r} ({g['feature']})")
         for p in found:
             ok = any(p.start < e and s < p.end for s, e in spans)
             tally(case["category"], "precision", ok)

@@ -33,6 +33,11 @@ from wirecoder.errors import DataFileError
 from wirecoder.kb import plover_country
 from wirecoder.schema import Place
 
+# Words that with kind and direction words make up division names ("Capital Region", "West Coast") but are
+# not names themselves.
+GENERIC_WORDS = frozenset({"coast", "capital", "islands", "island", "territory", "federal", "metropolitan",
+                           "autonomous", "special", "lake", "lakes", "valley", "highlands", "lowlands", "the", "of",
+                           "and", "upper", "lower", "new", "old", "great", "interior", "border", "frontier"})
 FEATURES = ("country", "admin1", "admin2", "city", "region", "landmark")
 
 # Keys shorter than this resolve only through the curated alias table ("UK", "US"):
@@ -299,7 +304,10 @@ class Gazetteer:
         capital_of: dict[str, int] = {}
         for iso3, c in country_rows:
             if c["capital"].strip():
-                ids = [i for i in places.ids(fold_place(c["capital"])) if places.countries[places.country[i]] == iso3]
+                key = fold_place(c["capital"])
+                ids = [i for i in places.ids(key) if places.countries[places.country[i]] == iso3]
+                # a town of that very name, else one that lists it ("New Delhi", not Delhi)
+                ids = [i for i in ids if fold_place(places.names[i]) == key] or ids
                 if ids:
                     capital_of[iso3] = max(ids, key=lambda i: int(places.population[i]))
                     places.capital[capital_of[iso3]] = True
@@ -318,7 +326,7 @@ class Gazetteer:
             b.add(entry, keys)
         abbreviations: dict[str, int] = {}
         for name, usps, ap in read_us_states():
-            i = _find(b, name, "USA", "admin1")
+            i = admin1.get(("USA", usps))  # GeoNames codes US states by their postal code
             if i is not None:
                 abbreviations[usps] = i
                 if ap and ap != name:
@@ -472,7 +480,7 @@ def prior(e: Entry, key: str, wanted: str | None = None) -> float:
         score = FEATURE_PRIOR[e.feature]
     if e.curated:
         score += CURATED_BONUS
-    elif key not in _own_keys(e.name):
+    elif key not in own_keys(e.name):
         score -= ALTERNATE_PENALTY
     if wanted is not None and (e.feature == wanted or (wanted == "admin" and e.feature in ("admin1", "admin2"))):
         score += WANTED_BONUS
@@ -480,7 +488,7 @@ def prior(e: Entry, key: str, wanted: str | None = None) -> float:
 
 
 @functools.lru_cache(maxsize=65536)
-def _own_keys(name: str) -> tuple[str, ...]:
+def own_keys(name: str) -> tuple[str, ...]:
     """A place's own name as keys: folded, and without a kind suffix ("Swat District" -> "swat"), but not
     without a direction ("North Gaza" is not "Gaza")."""
     folded = fold_place(name)
@@ -488,6 +496,11 @@ def _own_keys(name: str) -> tuple[str, ...]:
     while len(words) > 1 and words[-1] in ADMIN_SUFFIXES:
         words = words[:-1]
     return (folded, " ".join(words))
+
+
+def _generic(key: str) -> bool:
+    """A key of nothing but kind, direction and other common words ("state", "coast"): never a place alone."""
+    return all(w in ADMIN_SUFFIXES or w in SUFFIXES or w in DIRECTIONS or w in GENERIC_WORDS for w in key.split())
 
 
 def wanted_feature(text: str) -> str | None:
@@ -503,16 +516,16 @@ def wanted_feature(text: str) -> str | None:
 
 # Prior weights (log-odds-like units). A town's prior grows with its population: 1,000 people -> 2.4,
 # 100,000 -> 4.0, 5 million -> 5.4; a capital adds 1.5. A country outranks any town of its name ("Jordan",
-# "Georgia"), a province ties with a town of ~70,000 ("Idlib" is the city unless called a province), a
+# "Georgia"), a province ties with a town of ~25,000 ("Idlib" is the city unless called a province), a
 # district (most are named after their seat) with a hamlet unless called a district. Measured on
 # tests/data/geoparse_cases.jsonl (docs/geoparsing.md).
 CITY_PER_DECADE = 0.8
 CAPITAL_BONUS = 1.5
-FEATURE_PRIOR = {"country": 7.0, "admin1": 3.9, "admin2": 1.0, "region": 5.0, "landmark": 5.0, "city": 0.0}
+FEATURE_PRIOR = {"country": 7.0, "admin1": 3.5, "admin2": 1.0, "region": 5.0, "landmark": 5.0, "city": 0.0}
 CURATED_BONUS = 2.0
-ALTERNATE_PENALTY = 1.0
+ALTERNATE_PENALTY = 0.5
 HINT_WEIGHT = 4.0
-WANTED_BONUS = 3.0
+WANTED_BONUS = 5.0
 
 PLACES_FILE = "places.npz"
 ADMIN1_FILE = "geonames_admin1.tsv"
@@ -583,7 +596,8 @@ def read_divisions(name: str = ADMIN1_FILE) -> Iterable[tuple[Entry, set[str]]]:
         if not r.get("country") or not r.get("name"):
             raise DataFileError("a division needs a country and a name", source=f"wirecoder/data/{name}", line=n)
         names = [r["name"], r.get("ascii") or "", *(r.get("other_names") or "").split("|")]
-        keys = {k for nm in names if nm for k in (fold_place(nm), normalize_place(nm))}
+        keys = {fold_place(nm) for nm in names if nm}
+        keys |= {k for nm in names if nm for k in (*own_keys(nm), normalize_place(nm)) if not _generic(k)}
         lat, lon = r.get("lat"), r.get("lon")
         yield (Entry(r["name"], plover_country(r["country"]), r["admin1"] or None,
                      float(lat) if lat else None, float(lon) if lon else None,
@@ -635,7 +649,8 @@ def _candidate_keys(text: str, *, loose: bool = True) -> list[str]:
         variants.append(stripped[:-2])
     keys: list[str] = []
     for v in variants:
-        for k in (fold_place(v), normalize_place(v) if loose else None):
+        # the kind word dropped before the direction: "West Africa Province" is West Africa, not Africa
+        for k in (fold_place(v), *((own_keys(v)[1], normalize_place(v)) if loose else ())):
             if k and k not in keys:
                 keys.append(k)
     return keys

@@ -21,13 +21,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .context import COLON_DATELINE, DATELINE, Clue
-from .gazetteer import ADMIN_SUFFIXES, Entry, Gazetteer, Match, wanted_feature
+from .gazetteer import ADMIN_SUFFIXES, Entry, Gazetteer, Match, own_keys, wanted_feature
 from .schema import Place
+from .words import word_class
+
+LOCATION_PREPS = word_class("location_preps") | {"into", "towards", "toward", "throughout", "within"}
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 # entities the small model often gives places ("Karachi" ORG, "Jordan" PERSON): kept only under the
 # untagged rule below, and only when short
-OTHER_LABELS = frozenset({"ORG", "PERSON", "NORP"})
+NAME_LABELS = frozenset({"ORG", "PERSON", "FAC", "WORK_OF_ART", "EVENT", "LAW", "PRODUCT"})
+OTHER_LABELS = frozenset({"ORG", "PERSON", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT"})
 MAX_OTHER_TOKENS = 5
 ACTOR_KINDS = frozenset({"person", "organization", "group"})
 # a proper noun outside any entity is a place only when it names one of these, or a town this large
@@ -204,17 +208,24 @@ class Geoparser:
                         begin = t.i + 1
                 parts.append((begin, ent.end))
                 for s, e in parts:
-                    add(s, e)
+                    add(s, _extended(doc, s, e, self.gazetteer))
             elif ent.label_ in OTHER_LABELS and len(ent) <= MAX_OTHER_TOKENS:
                 add(ent.start, ent.end, untagged=True)
         for t in doc:
-            if t.i in taken:
+            if t.i in taken or not t.text[:1].isupper():
                 continue
-            country = self.demonyms.get(t.text.lower()) if t.text[:1].isupper() else None
-            if country and t.pos_ in ("ADJ", "PROPN", "NOUN") and not _possessive_name(t):
-                m = _Mention(t.text, t.idx, t.idx + len(t.text), (t.i, t.i + 1), t.sent.start, demonym=country)
-                taken.add(t.i)
-                out.append(m)
+            for n in (2, 1):  # "North Korean", then "Korean"
+                if t.i + n > len(doc) or any(i in taken for i in range(t.i, t.i + n)):
+                    continue
+                words = doc[t.i:t.i + n]
+                last = words[-1]
+                country = self.demonyms.get(words.text.lower())
+                if country and last.pos_ in ("ADJ", "PROPN", "NOUN") and not _possessive_name(last) and (
+                        last.ent_type_ not in NAME_LABELS):  # "Turkish Airlines" is a name, not a place
+                    out.append(_Mention(words.text, words.start_char, words.end_char, (t.i, t.i + n), t.sent.start,
+                                        demonym=country))
+                    taken.update(range(t.i, t.i + n))
+                    break
         # proper nouns the small model did not tag: runs of PROPN outside any entity
         i = 0
         while i < len(doc):
@@ -247,6 +258,8 @@ class Geoparser:
 
     def _mention_of(self, span, *, untagged: bool) -> _Mention | None:
         text = span.text
+        if not any(c.isupper() for c in text):
+            return None  # "the south coast", "metro": names are written with capitals
         m = _Mention(text, span.start_char, span.end_char, (span.start, span.end), span.sent.start,
                      wanted=_wanted_around(span))
         country = self.demonyms.get(text.lower())
@@ -260,8 +273,9 @@ class Geoparser:
             return None
         if self._is_actor(text, m.match):
             return None
-        if untagged and not any(e.feature in UNTAGGED_FEATURES or e.curated or e.population >= UNTAGGED_MIN_POPULATION
-                                for e in m.match.candidates):
+        if untagged and not _plausible_untagged(text, m.match, _has_cue(span, m.wanted, self.gazetteer)):
+            return None
+        if _part_of_name(span, self.gazetteer):
             return None
         if self.gazetteer.is_stop(m.match.key) and not any(e.curated for e in m.match.candidates):
             return None
@@ -319,24 +333,24 @@ class Geoparser:
         outlet = clues[1] if len(clues) > 1 else None
         for m in mentions:  # qualifiers first: they filter the towns before them
             if m.qualifies:
-                self._score(m, dateline, outlet, Counter(), Counter(), {})
+                self._score(m, dateline, outlet, Counter(), Counter())
         for m in mentions:
             if not m.qualifies:
-                self._score(m, dateline, outlet, Counter(), Counter(), {})
+                self._score(m, dateline, outlet, Counter(), Counter())
         # second pass: the other places of the text
         anchors = {m.match.key: m.best for m in mentions
                    if m.qualifier is not None and m.match is not None and m.best is not None
                    and m.why.startswith("the qualifier")}
         countries: Counter = Counter()
         admin1s: Counter = Counter()
-        by_sentence: dict[object, set[str]] = {}
+        by_sentence: dict[object, Counter] = {}
         for m in mentions:
             if m.best is not None and m.best.country:
                 countries[m.best.country] += m.confidence
                 if m.best.admin1:
                     admin1s[(m.best.country, m.best.admin1)] += m.confidence
                 if m.best.feature == "country" or m.demonym:
-                    by_sentence.setdefault(m.sent, set()).add(m.best.country)
+                    by_sentence.setdefault(m.sent, Counter())[m.best.country] += 1
         for m in mentions:
             if m.best is None or m.demonym or m.qualifies:
                 continue
@@ -347,12 +361,14 @@ class Geoparser:
                     own_c[n.best.country] += n.confidence
                     if n.best.admin1:
                         own_a[(n.best.country, n.best.admin1)] += n.confidence
-            self._score(m, dateline, outlet, countries - own_c, admin1s - own_a, by_sentence,
-                        anchors.get(m.match.key) if m.match is not None and m.qualifier is None else None)
+            alongside = set(by_sentence.get(m.sent, Counter()) - Counter(
+                [m.best.country] if m.best.feature == "country" else []))
+            anchor = anchors.get(m.match.key) if m.match is not None and m.qualifier is None else None
+            self._score(m, dateline, outlet, countries - own_c, admin1s - own_a, alongside, anchor)
         return [self._emit(m) for m in mentions if m.best is not None]
 
     def _score(self, m: _Mention, dateline: Clue | None, outlet: Clue | None, countries: Counter,
-               admin1s: Counter, by_sentence: dict[object, set[str]], anchor: Entry | None = None) -> None:
+               admin1s: Counter, alongside: set[str] = frozenset(), anchor: Entry | None = None) -> None:
         gaz = self.gazetteer
         if m.demonym:
             entry = _country_entry(gaz, m.demonym)
@@ -375,7 +391,6 @@ class Geoparser:
         wanted = m.wanted or wanted_feature(m.text)
         total_c = sum(countries.values())
         total_a = sum(admin1s.values())
-        same_sentence = by_sentence.get(m.sent, set())
         scored: list[tuple[float, Entry, str]] = []
         for e in cands:
             s = gaz.prior(e, m.match.key, wanted)
@@ -387,7 +402,7 @@ class Geoparser:
                 s += COUNTRY_CONTEXT * share
                 if share >= 0.5:
                     reason = f"the text's other places: {e.country}"
-            if e.country in same_sentence and e.feature != "country":
+            if e.country in alongside and e.feature != "country":
                 s += SAME_SENTENCE_COUNTRY
                 reason = reason or f"its country named alongside: {e.country}"
             if total_a and e.admin1 and e.feature != "country":
@@ -398,7 +413,7 @@ class Geoparser:
             if outlet is not None and e.country == outlet.country:
                 s += OUTLET_WEIGHT
                 reason = reason or outlet.why
-            if anchor is not None and e == anchor:
+            if anchor is not None and e == anchor and wanted is None:
                 s += SAME_NAME_WEIGHT
                 reason = "the same name qualified earlier in the text"
             scored.append((s, e, reason))
@@ -448,6 +463,59 @@ def _wanted_around(span) -> str | None:
         if before in ADMIN_SUFFIXES:
             return "admin"
     return None
+
+
+def _plausible_untagged(text: str, match: Match, cue: bool) -> bool:
+    """A name the parser did not tag as a place is one only when written as a name, matched whole (at most a
+    kind word dropped: "Lagos State"; not an acronym like "FAO"), and the name of a country, a division, a
+    curated place or a large town, or of any town when the words around it say it is a place (`_has_cue`)."""
+    if not text[:1].isupper() or not (match.exact or match.key == own_keys(text)[1]):
+        return False
+    if len(text) <= 4 and text.isupper():
+        return any(e.curated for e in match.candidates)
+    return cue or any(e.curated or e.feature in UNTAGGED_FEATURES or e.population >= UNTAGGED_MIN_POPULATION
+                      for e in match.candidates)
+
+
+def _has_cue(span, wanted: str | None, gaz: Gazetteer) -> bool:
+    """Words that make a name a place: "the town of X", "X province", a locative preposition ("near X"), or a
+    state or country after a comma ("Lismore, NSW")."""
+    if wanted is not None:
+        return True
+    doc = span.doc
+    root = span.root
+    if root.dep_ == "pobj" and root.head.lower_ in LOCATION_PREPS:
+        return True
+    if span.end + 1 < len(doc) and doc[span.end].text == ",":
+        nxt = doc[span.end + 1]
+        if gaz.abbreviation(nxt.text) is not None or gaz.abbreviation(nxt.text + ".") is not None:
+            return True
+        m = gaz.match(nxt.text)
+        return m is not None and any(e.feature in UNTAGGED_FEATURES for e in m.candidates)
+    return False
+
+
+def _extended(doc, start: int, end: int, gaz: Gazetteer) -> int:
+    """The end of a place entity the parser cut short ("Deir" of "Deir ez-Zor"): the longest run of up to
+    three following name tokens (joined without spaces or capitalised) that makes a known name."""
+    best = end
+    for stop in range(end + 1, min(end + 4, len(doc)) + 1):
+        tok = doc[stop - 1]
+        if tok.is_space or tok.ent_type_ in ("DATE", "TIME", "CARDINAL") or tok.is_sent_start:
+            break
+        m = gaz.match(doc[start:stop].text)
+        if m is not None and m.exact:
+            best = stop
+    return best
+
+
+def _part_of_name(span, gaz: Gazetteer) -> bool:
+    """"Israel Adesanya", "Paris Hilton": a place name compounded onto a following name that is no place."""
+    doc, last = span.doc, span[-1]
+    if last.dep_ != "compound" or span.end >= len(doc) or last.head.i != span.end:
+        return False
+    head = doc[span.end]
+    return head.pos_ == "PROPN" and gaz.match(head.text) is None
 
 
 def _country_entry(gaz: Gazetteer, iso3: str) -> Entry | None:
