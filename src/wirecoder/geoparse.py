@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -25,6 +26,8 @@ from .gazetteer import ADMIN_SUFFIXES, Entry, Gazetteer, Match, own_keys, wanted
 from .schema import Place
 from .words import word_class
 
+HYPHEN_COMPOUND = re.compile(r"^([A-Z][\w.’']+?)-(?:backed|led|based|run|controlled|held|occupied|allied|funded|"
+                             r"brokered|born|made|bound|linked|aligned|sponsored|supported|annexed|administered)$")
 LOCATION_PREPS = word_class("location_preps") | {"into", "towards", "toward", "throughout", "within"}
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
@@ -220,19 +223,32 @@ class Geoparser:
                 words = doc[t.i:t.i + n]
                 last = words[-1]
                 country = self.demonyms.get(words.text.lower())
+                ent = next((e for e in doc.ents if e.start <= t.i < e.end), None)
+                in_name = ent is not None and ent.label_ in NAME_LABELS and len(ent) > n
                 if country and last.pos_ in ("ADJ", "PROPN", "NOUN") and not _possessive_name(last) and (
-                        last.ent_type_ not in NAME_LABELS):  # "Turkish Airlines" is a name, not a place
+                        not in_name):  # "Turkish Airlines" is a name, not a place
                     out.append(_Mention(words.text, words.start_char, words.end_char, (t.i, t.i + n), t.sent.start,
                                         demonym=country))
                     taken.update(range(t.i, t.i + n))
                     break
-        # proper nouns the small model did not tag: runs of PROPN outside any entity
+            compound = HYPHEN_COMPOUND.match(t.text)
+            if compound and t.i not in taken:  # "U.S.-backed", "Iran-allied": the name before the hyphen
+                name = compound.group(1)
+                country = self.demonyms.get(name.lower())
+                match = None if country else self.gazetteer.match(name)
+                if country or (match is not None and match.exact and any(
+                        e.feature in UNTAGGED_FEATURES or e.curated for e in match.candidates)):
+                    out.append(_Mention(name, t.idx, t.idx + len(name), (t.i, t.i + 1), t.sent.start, match=match,
+                                        demonym=country))
+                    taken.add(t.i)
+        # proper nouns the small model did not tag: runs of PROPN outside any entity, and a capitalised word
+        # before a kind word ("the Kyiv region")
         i = 0
         while i < len(doc):
             t = doc[i]
-            if t.pos_ == "PROPN" and not t.ent_type_ and t.i not in taken:
+            if _untagged_name(doc, i) and t.i not in taken:
                 j = i
-                while j + 1 < len(doc) and doc[j + 1].pos_ == "PROPN" and not doc[j + 1].ent_type_:
+                while j + 1 < len(doc) and _untagged_name(doc, j + 1):
                     j += 1
                 add(i, j + 1, untagged=True)
                 i = j + 1
@@ -465,6 +481,15 @@ def _wanted_around(span) -> str | None:
     return None
 
 
+def _untagged_name(doc, i: int) -> bool:
+    t = doc[i]
+    if t.ent_type_ or not t.text[:1].isupper():
+        return False
+    if t.pos_ == "PROPN":
+        return True
+    return t.pos_ in ("ADJ", "NOUN") and i + 1 < len(doc) and doc[i + 1].lower_ in ADMIN_SUFFIXES
+
+
 def _plausible_untagged(text: str, match: Match, cue: bool) -> bool:
     """A name the parser did not tag as a place is one only when written as a name, matched whole (at most a
     kind word dropped: "Lagos State"; not an acronym like "FAO"), and the name of a country, a division, a
@@ -501,7 +526,8 @@ def _extended(doc, start: int, end: int, gaz: Gazetteer) -> int:
     best = end
     for stop in range(end + 1, min(end + 4, len(doc)) + 1):
         tok = doc[stop - 1]
-        if tok.is_space or tok.ent_type_ in ("DATE", "TIME", "CARDINAL") or tok.is_sent_start:
+        if tok.is_space or tok.ent_type_ in ("DATE", "TIME", "CARDINAL") or tok.is_sent_start or (
+                tok.is_punct and tok.text not in ("-", "'", "’")):
             break
         m = gaz.match(doc[start:stop].text)
         if m is not None and m.exact:
