@@ -47,6 +47,7 @@ ADMIN1_CONTEXT = 2.0
 DATELINE_WEIGHT = 1.5
 OUTLET_WEIGHT = 0.75
 HINT_WEIGHT = 2.0
+HINT_MAX_CONFIDENCE = 0.75  # a place the text itself settles is not moved toward an actor's country
 QUALIFIED_BONUS = 2.0   # the qualifier of "City, X" is a state or country, not a town
 NONE_SCORE = 1.0        # the softmax's "none of these": a lone village of 500 is not certain
 # a candidate whose country is named in the same sentence gains this much more than its document share
@@ -147,7 +148,7 @@ class Geoparser:
     def with_hint(self, mention: GeoMention, country: str | None) -> GeoMention:
         """The mention re-resolved toward `country` (an actor's, in the event coder) when the gazetteer has a
         candidate there whose score is within HINT_WEIGHT of the best."""
-        if not country or mention.country == country or mention.demonym:
+        if not country or mention.country == country or mention.demonym or mention.confidence >= HINT_MAX_CONFIDENCE:
             return mention
         m = self.gazetteer.match(mention.text)
         if m is None:
@@ -498,8 +499,11 @@ def _plausible_untagged(text: str, match: Match, cue: bool) -> bool:
         return False
     if len(text) <= 4 and text.isupper():
         return any(e.curated for e in match.candidates)
-    return cue or any(e.curated or e.feature in UNTAGGED_FEATURES or e.population >= UNTAGGED_MIN_POPULATION
-                      for e in match.candidates)
+    if any(e.curated or e.feature in UNTAGGED_FEATURES or e.population >= UNTAGGED_MIN_POPULATION
+           for e in match.candidates):
+        return True
+    # a small town only by its own name, not one of its alternate names ("Area" is no name of Mundelein)
+    return cue and any(match.key in own_keys(e.name) for e in match.candidates)
 
 
 def _has_cue(span, wanted: str | None, gaz: Gazetteer) -> bool:
