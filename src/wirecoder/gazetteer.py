@@ -333,9 +333,12 @@ class Gazetteer:
                     abbreviations[ap] = i
 
         path = Path(alias_path) if alias_path is not None else default_alias_path()
-        rows = read_alias_file(path, known_countries=frozenset(country_names))
+        landmarks = Path(str(resources.files("wirecoder") / "data" / LANDMARKS_FILE))
+        known = frozenset(country_names)
+        rows = [(landmarks, r) for r in read_alias_file(landmarks, known_countries=known)]
+        rows += [(path, r) for r in read_alias_file(path, known_countries=known)]
         stop: set[str] = set()
-        for row in rows:
+        for source, row in rows:
             key = fold_place(row.alias)
             if row.kind == "stop":
                 stop.add(key)
@@ -347,7 +350,7 @@ class Gazetteer:
                 if target is None:
                     where = f" in {row.country}" if row.country else ""
                     raise DataFileError(f"{row.kind} target {row.name!r}{where} is not in the gazetteer",
-                                        source=str(path), line=row.line,
+                                        source=str(source), line=row.line,
                                         hint="use the canonical GeoNames name, or kind 'place' with coordinates")
                 if row.kind == "abbr":
                     abbreviations[row.alias] = target
@@ -531,6 +534,7 @@ PLACES_FILE = "places.npz"
 ADMIN1_FILE = "geonames_admin1.tsv"
 ADMIN2_FILE = "geonames_admin2.tsv"
 US_STATES_FILE = "us_states.tsv"
+LANDMARKS_FILE = "place_landmarks.tsv"  # seas, rivers, mountains, sites and named regions, always loaded
 
 
 def _data_lines(name: str) -> Iterable[tuple[int, dict[str, str]]]:
