@@ -368,9 +368,9 @@ class Gazetteer:
         return self._places.ids(key) + list(self._index.get(key, ()))
 
     def is_name(self, key: str) -> bool:
-        """Whether a folded key names a country, division or region, or a town of MIN_NAME_POPULATION+
-        (the truecaser's test for a name)."""
-        if key in self._index:
+        """Whether a folded key names a country, a first-order division, a curated place or a town of
+        MIN_NAME_POPULATION+ (the truecaser's test for a name; districts such as "End" or "Real" are not)."""
+        if any(self._get(i).feature != "admin2" for i in self._index.get(key, ())):
             return True
         return any(int(self._places.population[i]) >= MIN_NAME_POPULATION for i in self._places.ids(key))
 
@@ -594,14 +594,16 @@ def key_hash(key: str) -> int:
 
 def read_divisions(name: str = ADMIN1_FILE) -> Iterable[tuple[Entry, set[str]]]:
     """First- or second-order divisions with their keys: name, ASCII name and other names, each also without
-    a "province"-like suffix ("Swat District" -> "swat")."""
+    a "province"-like suffix."""
     feature = "admin2" if name == ADMIN2_FILE else "admin1"
     for n, r in _data_lines(name):
         if not r.get("country") or not r.get("name"):
             raise DataFileError("a division needs a country and a name", source=f"wirecoder/data/{name}", line=n)
         names = [r["name"], r.get("ascii") or "", *(r.get("other_names") or "").split("|")]
+        # each name, and without its kind word ("Swat District" -> "swat"), never without a direction: "North
+        # Gaza" is not Gaza, nor "East End" "end"
         keys = {fold_place(nm) for nm in names if nm}
-        keys |= {k for nm in names if nm for k in (*own_keys(nm), normalize_place(nm)) if not _generic(k)}
+        keys |= {k for nm in names if nm for k in own_keys(nm) if not _generic(k)}
         lat, lon = r.get("lat"), r.get("lon")
         yield (Entry(r["name"], plover_country(r["country"]), r["admin1"] or None,
                      float(lat) if lat else None, float(lon) if lon else None,

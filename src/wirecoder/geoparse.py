@@ -28,6 +28,7 @@ from .words import word_class
 
 HYPHEN_COMPOUND = re.compile(r"^([A-Z][\w.’']+?)-(?:backed|led|based|run|controlled|held|occupied|allied|funded|"
                              r"brokered|born|made|bound|linked|aligned|sponsored|supported|annexed|administered)$")
+TITLES = word_class("honorifics") | word_class("person_titles")
 LOCATION_PREPS = word_class("location_preps") | {"into", "towards", "toward", "throughout", "within"}
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
@@ -74,6 +75,7 @@ class GeoMention:
     confidence: float
     why: str
     demonym: bool = False
+    country_confidence: float = 0.0  # the chance the place lies in `country`, whichever of its candidates it is
     tokens: tuple[int, int] | None = field(default=None, compare=False)  # token span in the parsed doc
     place: Place | None = field(default=None, compare=False, repr=False)
 
@@ -96,6 +98,7 @@ class _Mention:
     wanted: str | None = None           # "city" or "admin" from the words around it ("the city of X")
     best: Entry | None = None
     confidence: float = 0.0
+    country_confidence: float = 0.0     # the chance that the place is in best's country, whichever place it is
     why: str = ""
 
 
@@ -161,7 +164,8 @@ class Geoparser:
             return mention
         score, entry = max(there, key=lambda p: p[0])
         return self._out(mention.text, mention.start, mention.end, entry, mention.confidence,
-                         f"the actor's country: {country}", mention.tokens)
+                         f"the actor's country: {country}", mention.tokens,
+                         country_confidence=mention.country_confidence)
 
     # ---- finding mentions ----------------------------------------------------------------------
     def _given(self, doc, start: int, end: int, text: str | None, offset: int) -> _Mention:
@@ -292,8 +296,9 @@ class Geoparser:
             return None
         if untagged and not _plausible_untagged(text, m.match, _has_cue(span, m.wanted, self.gazetteer)):
             return None
-        if _part_of_name(span, self.gazetteer):
-            return None
+        if _part_of_name(span, self.gazetteer) or (
+                span.start > 0 and span.doc[span.start - 1].lower_.rstrip(".") in TITLES):
+            return None  # "Israel Adesanya"; "Col. Ponce", "Gen. Sherman"
         if self.gazetteer.is_stop(m.match.key) and not any(e.curated for e in m.match.candidates):
             return None
         return m
@@ -390,12 +395,12 @@ class Geoparser:
         if m.demonym:
             entry = _country_entry(gaz, m.demonym)
             if entry is not None:
-                m.best, m.confidence, m.why = entry, 0.95, "a demonym"
+                m.best, m.confidence, m.country_confidence, m.why = entry, 0.95, 0.95, "a demonym"
             return
         if m.match is None:
             abbr = gaz.abbreviation(m.text)
             if abbr is not None:
-                m.best, m.confidence, m.why = abbr, 0.95, "a postal or AP abbreviation"
+                m.best, m.confidence, m.country_confidence, m.why = abbr, 0.95, 0.95, "a postal or AP abbreviation"
             return
         cands = list(m.match.candidates)
         why_filter = ""
@@ -438,14 +443,16 @@ class Geoparser:
         best_score, best, reason = scored[0]
         z = math.exp(NONE_SCORE - best_score) + sum(math.exp(s - best_score) for s, _, _ in scored)
         m.best, m.confidence = best, round(1.0 / z, 3)
+        m.country_confidence = round(sum(math.exp(s - best_score) for s, e, _ in scored if e.country == best.country)
+                                     / z, 3)
         m.why = why_filter or reason or _prior_reason(best, len(scored), wanted)
 
     def _emit(self, m: _Mention) -> GeoMention:
         return self._out(m.text, m.start, m.end, m.best, m.confidence, m.why, m.tokens,
-                         demonym=m.demonym is not None)
+                         demonym=m.demonym is not None, country_confidence=m.country_confidence)
 
     def _out(self, text: str, start: int, end: int, e: Entry, confidence: float, why: str,
-             tokens: tuple[int, int] | None, *, demonym: bool = False) -> GeoMention:
+             tokens: tuple[int, int] | None, *, demonym: bool = False, country_confidence: float = 0.0) -> GeoMention:
         gaz = self.gazetteer
         if e.feature == "admin1":
             admin1 = e.name
@@ -454,7 +461,7 @@ class Geoparser:
             admin1 = a1.name if a1 is not None else None
         place = gaz.place(text, e)
         return GeoMention(text, start, end, e.geonameid, e.name, e.feature, e.country, admin1, e.lat, e.lon,
-                          confidence, why, demonym, tokens, place)
+                          confidence, why, demonym, max(confidence, country_confidence), tokens, place)
 
 
 def _wanted_in(text: str, start: int, end: int) -> str | None:

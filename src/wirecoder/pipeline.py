@@ -163,7 +163,7 @@ class Pipeline:
             clue = place_clue(location)
             actor, recipient = localize(actor, clue), localize(recipient, clue)
             if (not recipient and event_type_of(mention.cameo) in PLACE_TARGETED and actor
-                    and geo.confidence >= MIN_PLACE_PARTY_CONFIDENCE):
+                    and geo.country_confidence >= MIN_PLACE_PARTY_CONFIDENCE):
                 recipient = (self._country_entity(location),)
         return _Resolved(mention, sent, actor, recipient, when, location, geo.confidence if geo else 0.0)
 
