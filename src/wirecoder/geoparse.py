@@ -296,8 +296,7 @@ class Geoparser:
             return None
         if untagged and not _plausible_untagged(text, m.match, _has_cue(span, m.wanted, self.gazetteer)):
             return None
-        if _part_of_name(span, self.gazetteer) or (
-                span.start > 0 and span.doc[span.start - 1].lower_.rstrip(".") in TITLES):
+        if _part_of_name(span, self.gazetteer) or _after_title(span):
             return None  # "Israel Adesanya"; "Col. Ponce", "Gen. Sherman"
         if self.gazetteer.is_stop(m.match.key) and not any(e.curated for e in m.match.candidates):
             return None
@@ -544,6 +543,13 @@ def _extended(doc, start: int, end: int, gaz: Gazetteer) -> int:
         if m is not None and m.exact:
             best = stop
     return best
+
+
+def _after_title(span) -> bool:
+    i = span.start - 1
+    while i >= 0 and span.doc[i].is_space:
+        i -= 1
+    return i >= 0 and span.doc[i].lower_.rstrip(".") in TITLES
 
 
 def _part_of_name(span, gaz: Gazetteer) -> bool:

@@ -195,7 +195,7 @@ class Pipeline:
 
         def under(tokens: set[int], *, towns_only: bool = False) -> GeoMention | None:
             found = [g for g in places if g.tokens is not None and not g.demonym and g.tokens[0] in tokens
-                     and (not towns_only or g.feature != "country")]
+                     and (not towns_only or g.feature != "country") and g.confidence >= MIN_LOCATION_CONFIDENCE]
             best = most_specific(found)
             if best is None:
                 return None
@@ -311,6 +311,8 @@ def _entities(resolver: ActorResolver, heads, day: date | None) -> tuple[Entity,
 PLACE_TARGETED = {"PROTEST", "ASSAULT", "COERCE", "MOBILIZE", "CONSULT"}
 # Long texts are geoparsed in pieces of at most this many characters (spaCy's limit is 1,000,000).
 GEOPARSE_PIECE_CHARS = 100_000
+# A geocoding less sure than this is no event location: a wrong place on the map is worse than none.
+MIN_LOCATION_CONFIDENCE = 0.35
 # A place becomes the recipient of a one-sided event only when geocoded at least this surely.
 MIN_PLACE_PARTY_CONFIDENCE = 0.6
 # How far back (tokens from sentence start to sentence start) an earlier event's place still places actors.
