@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DB ?= wirecoder.duckdb
 
-.PHONY: demo test lint lock bench eval train clean
+.PHONY: demo test lint lock bench eval train gazetteer clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ eval: $(VENV)/.installed
 MODEL := src/wirecoder/data/model
 train: $(VENV)/.installed
 	$(VENV)/bin/wirecoder train --data training/corpus --out $(MODEL) --name wirecoder-plover-1 --seed 13
+
+# Rebuild the gazetteer tables (towns, provinces, districts, US abbreviations) from GeoNames, Factbook and US
+# data in ../shared (development only; the package ships the result). docs/gazetteer.md.
+gazetteer: $(VENV)/.installed
+	$(PY) tools/build_gazetteer.py --shared ../shared
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/make_corpus.py --n 200 --seed 1 --out benchmarks/results/tmp/c200.jsonl

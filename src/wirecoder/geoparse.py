@@ -206,7 +206,9 @@ class Geoparser:
             out.append(m)
             return m
 
-        for ent in doc.ents:
+        ents = list(doc.ents)
+        name_len = {i: len(ent) for ent in ents if ent.label_ in NAME_LABELS for i in range(ent.start, ent.end)}
+        for ent in ents:
             if ent.label_ in PLACE_LABELS:
                 # "Lebanon, Pa." as one entity: the parts are the town and its qualifier
                 parts, begin = [], ent.start
@@ -219,41 +221,47 @@ class Geoparser:
                     add(s, _extended(doc, s, e, self.gazetteer))
             elif ent.label_ in OTHER_LABELS and len(ent) <= MAX_OTHER_TOKENS:
                 add(ent.start, ent.end, untagged=True)
-        for t in doc:
-            if t.i in taken or not t.text[:1].isupper():
+        toks = list(doc)
+        texts = [t.text for t in toks]
+        capital = [x[:1].isupper() for x in texts]
+        for i, t in enumerate(toks):
+            if not capital[i] or i in taken:
                 continue
             for n in (2, 1):  # "North Korean", then "Korean"
-                if t.i + n > len(doc) or any(i in taken for i in range(t.i, t.i + n)):
+                if i + n > len(toks) or (n == 2 and i + 1 in taken):
                     continue
-                words = doc[t.i:t.i + n]
-                last = words[-1]
-                country = self.demonyms.get(words.text.lower())
-                ent = next((e for e in doc.ents if e.start <= t.i < e.end), None)
-                in_name = ent is not None and ent.label_ in NAME_LABELS and len(ent) > n
-                if country and last.pos_ in ("ADJ", "PROPN", "NOUN") and not _possessive_name(last) and (
-                        not in_name):  # "Turkish Airlines" is a name, not a place
-                    out.append(_Mention(words.text, words.start_char, words.end_char, (t.i, t.i + n), t.sent.start,
+                surface = texts[i] + (t.whitespace_ + texts[i + 1] if n == 2 else "")
+                country = self.demonyms.get(surface.lower())
+                if not country:
+                    continue
+                last = toks[i + n - 1]
+                in_name = name_len.get(i, 0) > n  # "Turkish Airlines" is a name, not a place
+                if last.pos_ in ("ADJ", "PROPN", "NOUN") and not _possessive_name(last) and not in_name:
+                    out.append(_Mention(surface, t.idx, t.idx + len(surface), (i, i + n), t.sent.start,
                                         demonym=country))
-                    taken.update(range(t.i, t.i + n))
+                    taken.update(range(i, i + n))
                     break
-            compound = HYPHEN_COMPOUND.match(t.text)
-            if compound and t.i not in taken:  # "U.S.-backed", "Iran-allied": the name before the hyphen
+            compound = HYPHEN_COMPOUND.match(texts[i]) if "-" in texts[i] else None
+            if compound and i not in taken:  # "U.S.-backed", "Iran-allied": the name before the hyphen
                 name = compound.group(1)
                 country = self.demonyms.get(name.lower())
                 match = None if country else self.gazetteer.match(name)
                 if country or (match is not None and match.exact and any(
                         e.feature in UNTAGGED_FEATURES or e.curated for e in match.candidates)):
-                    out.append(_Mention(name, t.idx, t.idx + len(name), (t.i, t.i + 1), t.sent.start, match=match,
+                    out.append(_Mention(name, t.idx, t.idx + len(name), (i, i + 1), t.sent.start, match=match,
                                         demonym=country))
-                    taken.add(t.i)
+                    taken.add(i)
         # proper nouns the small model did not tag: runs of PROPN outside any entity, and a capitalised word
         # before a kind word ("the Kyiv region")
+        lowers = [x.lower() for x in texts]
+        named = [capital[i] and not t.ent_type_ and (t.pos_ == "PROPN" or (
+            t.pos_ in ("ADJ", "NOUN") and i + 1 < len(toks) and lowers[i + 1] in ADMIN_SUFFIXES))
+            for i, t in enumerate(toks)]
         i = 0
-        while i < len(doc):
-            t = doc[i]
-            if _untagged_name(doc, i) and t.i not in taken:
+        while i < len(toks):
+            if named[i] and i not in taken:
                 j = i
-                while j + 1 < len(doc) and _untagged_name(doc, j + 1):
+                while j + 1 < len(toks) and named[j + 1]:
                     j += 1
                 add(i, j + 1, untagged=True)
                 i = j + 1
@@ -486,15 +494,6 @@ def _wanted_around(span) -> str | None:
         if before in ADMIN_SUFFIXES:
             return "admin"
     return None
-
-
-def _untagged_name(doc, i: int) -> bool:
-    t = doc[i]
-    if t.ent_type_ or not t.text[:1].isupper():
-        return False
-    if t.pos_ == "PROPN":
-        return True
-    return t.pos_ in ("ADJ", "NOUN") and i + 1 < len(doc) and doc[i + 1].lower_ in ADMIN_SUFFIXES
 
 
 def _plausible_untagged(text: str, match: Match, cue: bool) -> bool:
