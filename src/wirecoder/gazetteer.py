@@ -77,6 +77,7 @@ ARTICLES = frozenset({
     "al", "el", "ad", "ar", "as", "ash", "at", "az", "an", "ath", "adh",
     "ed", "en", "er", "es", "et", "ez",
 })
+ABBREVIATED_WORDS = {"st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort"}
 DIRECTIONS = frozenset({
     "eastern", "western", "northern", "southern", "east", "west", "north", "south", "central",
     "northeast", "northwest", "southeast", "southwest", "northeastern", "northwestern",
@@ -101,6 +102,8 @@ def fold_place(text: str) -> str:
     words = s.split()
     while len(words) > 1 and words[0] == "the":
         words = words[1:]
+    if len(words) > 1 and words[0] in ABBREVIATED_WORDS:  # "St. Petersburg" == "Saint Petersburg"
+        words[0] = ABBREVIATED_WORDS[words[0]]
     if not ARTICLES.isdisjoint(words):
         for i in range(len(words) - 1):
             if words[i] in ARTICLES:
@@ -147,6 +150,12 @@ class Match(NamedTuple):
     key: str
     candidates: tuple[Entry, ...]
     exact: bool
+
+    @property
+    def owned(self) -> bool:
+        """Whether a country or division among the candidates bears the key as its own name: a town that has it
+        only as an alternate name ("Oklahoma" of Oklahoma City, "Paraguay" of Asunción) is then unlikely."""
+        return any(e.feature in OWNER_FEATURES and self.key in own_keys(e.name) for e in self.candidates)
 
 
 @dataclass(frozen=True)
@@ -319,11 +328,15 @@ class Gazetteer:
             ref = places.entry(capital_of[iso3]) if iso3 in capital_of else None
             b.add(Entry(name, iso3, None, ref.lat if ref else None, ref.lon if ref else None, int(c["geonameid"]),
                         "country", int(c["population"] or 0)), [fold_place(name)])
+        # a division's population: its towns' (a district takes its province's, as a tie-breaker: Cook County,
+        # Illinois before Cook County, Georgia)
+        people = places.division_population()
         admin1: dict[tuple[str, str], int] = {}
         for entry, keys in read_divisions(ADMIN1_FILE):
+            entry = entry._replace(population=people.get((entry.country, entry.admin1), 0))
             admin1[(entry.country, entry.admin1)] = b.add(entry, keys)
         for entry, keys in read_divisions(ADMIN2_FILE):
-            b.add(entry, keys)
+            b.add(entry._replace(population=people.get((entry.country, entry.admin1), 0)), keys)
         abbreviations: dict[str, int] = {}
         for name, usps, ap in read_us_states():
             i = admin1.get(("USA", usps))  # GeoNames codes US states by their postal code
@@ -396,16 +409,19 @@ class Gazetteer:
             return None
         hint = country.upper() if isinstance(country, str) else None
         wanted = wanted_feature(text)
-        best = max(m.candidates, key=lambda e: self.prior(e, m.key, wanted) + (HINT_WEIGHT if e.country == hint else 0))
+        owned = m.owned
+        best = max(m.candidates,
+                   key=lambda e: self.prior(e, m.key, wanted, owned) + (HINT_WEIGHT if e.country == hint else 0))
         if m.key in self._stop and not best.curated and (hint is None or best.country != hint):
             return None
         return self.place(text, best)
 
     @staticmethod
-    def prior(e: Entry, key: str, wanted: str | None = None) -> float:
-        """How likely a news mention folded to `key` means `e`, before context (docs/geoparsing.md).
-        `wanted` is the feature the mention's own words ask for (`wanted_feature`)."""
-        return prior(e, key, wanted)
+    def prior(e: Entry, key: str, wanted: str | None = None, owned: bool = False) -> float:
+        """How likely a news mention folded to `key` means `e`, before context (docs/gazetteer.md).
+        `wanted` is the feature the mention's own words ask for (`wanted_feature`); `owned` says that another
+        candidate bears the key as its own name (`Match.owned`)."""
+        return prior(e, key, wanted, owned)
 
     def country_of(self, text: str) -> str | None:
         """ISO3 code if `text` names a country ("the US", "U.S.", "Britain", "Ivory Coast")."""
@@ -423,7 +439,8 @@ class Gazetteer:
         for key in _candidate_keys(text, loose=False):
             ids = self._ids(key)
             if ids:
-                best = max((self._get(i) for i in ids), key=lambda e: self.prior(e, key))
+                m = Match(key, tuple(self._get(i) for i in ids), True)
+                best = max(m.candidates, key=lambda e: self.prior(e, key, None, m.owned))
                 if best.feature == "city" and best.population >= min_population:
                     return best.country
                 return None
@@ -475,19 +492,42 @@ class Gazetteer:
                      geonameid=e.geonameid, feature=e.feature)
 
 
-def prior(e: Entry, key: str, wanted: str | None = None) -> float:
+def prior(e: Entry, key: str, wanted: str | None = None, owned: bool = False) -> float:
     """See `Gazetteer.prior`."""
     if e.feature == "city":
         score = CITY_PER_DECADE * math.log10(e.population + 10) + (CAPITAL_BONUS if e.capital else 0)
+    elif e.feature in ("admin1", "admin2"):
+        score = FEATURE_PRIOR[e.feature] + DIVISION_PER_DECADE * (math.log10(e.population + 10) - 6.0)
     else:
         score = FEATURE_PRIOR[e.feature]
     if e.curated:
         score += CURATED_BONUS
     elif key not in own_keys(e.name):
-        score -= ALTERNATE_PENALTY
+        # a spelling of its own name ("Zaporizhzhia" of Zaporizhzhya, "Kiev" of Kyiv) costs little; another
+        # name ("Oklahoma" of Oklahoma City, "Victoria" of Hong Kong) more when a country or division bears it
+        if _near(key, own_keys(e.name)[0]):
+            score -= ALTERNATE_PENALTY
+        else:
+            score -= OWNED_PENALTY if owned else OTHER_NAME_PENALTY
     if wanted is not None and (e.feature == wanted or (wanted == "admin" and e.feature in ("admin1", "admin2"))):
         score += WANTED_BONUS
     return score
+
+
+def _near(a: str, b: str) -> bool:
+    """Two spellings of one name: the same first letter and at most two edits apart (one for short names)."""
+    if not a or not b or a[0] != b[0] or abs(len(a) - len(b)) > 2:
+        return False
+    limit = 1 if min(len(a), len(b)) < 6 else 2
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > limit:
+            return False
+        prev = cur
+    return prev[-1] <= limit
 
 
 @functools.lru_cache(maxsize=65536)
@@ -525,8 +565,13 @@ def wanted_feature(text: str) -> str | None:
 CITY_PER_DECADE = 0.8
 CAPITAL_BONUS = 1.5
 FEATURE_PRIOR = {"country": 7.0, "admin1": 3.5, "admin2": 1.0, "region": 5.0, "landmark": 5.0, "city": 0.0}
+# a division's (or its province's) population, a tie-breaker around a province of a million people
+DIVISION_PER_DECADE = 0.1
 CURATED_BONUS = 2.0
 ALTERNATE_PENALTY = 0.5
+OTHER_NAME_PENALTY = 1.0
+OWNED_PENALTY = 2.0
+OWNER_FEATURES = frozenset({"country", "admin1"})
 HINT_WEIGHT = 4.0
 WANTED_BONUS = 5.0
 
@@ -574,6 +619,15 @@ class _Places:
 
     def __len__(self) -> int:
         return len(self.names)
+
+    def division_population(self) -> dict[tuple[str | None, str | None], int]:
+        """(country, admin1 code) -> the summed population of its towns."""
+        np = self._np
+        pair = self.country.astype(np.int64) * 65536 + self.admin1.astype(np.int64)
+        keys, inverse = np.unique(pair, return_inverse=True)
+        sums = np.bincount(inverse, weights=self.population.astype(np.float64))
+        return {(self.countries[int(k) // 65536], self.admin1_codes[int(k) % 65536]): int(v)
+                for k, v in zip(keys, sums, strict=True)}
 
     def ids(self, key: str) -> list[int]:
         h = self._np.uint64(key_hash(key))

@@ -144,6 +144,11 @@ class Geoparser:
             if (s, e) not in placed and text is not None and 0 <= s < e <= len(text):
                 mentions.append(self._given(None, s, e, text, 0))
         mentions.sort(key=lambda m: m.start)
+        if spans is not None and text:  # a given span that is the dateline's town
+            town = dateline_spans(text)[:1]
+            for m in mentions:
+                if town and (m.start, m.end) == town[0]:
+                    m.wanted = "city"
         if text is not None:
             self._link_qualifiers(mentions, text)
         return self._resolve_all(mentions, clues)
@@ -157,7 +162,7 @@ class Geoparser:
         if m is None:
             return mention
         wanted = wanted_feature(mention.text)
-        scored = [(self.gazetteer.prior(e, m.key, wanted), e) for e in m.candidates]
+        scored = [(self.gazetteer.prior(e, m.key, wanted, m.owned), e) for e in m.candidates]
         best_score = max(s for s, _ in scored)
         there = [(s, e) for s, e in scored if e.country == country and s + HINT_WEIGHT >= best_score]
         if not there:
@@ -277,7 +282,7 @@ class Geoparser:
             return []
         out: list[_Mention] = []
         for s, e in dateline_spans(text):
-            m = _Mention(text[s:e], s, e, None, -1)
+            m = _Mention(text[s:e], s, e, None, -1, wanted=None if out else "city")  # a dateline names a town
             if self.gazetteer.abbreviation(m.text) is None:
                 m.match = self.gazetteer.match(m.text)
                 if m.match is None:
@@ -421,8 +426,9 @@ class Geoparser:
         total_c = sum(countries.values())
         total_a = sum(admin1s.values())
         scored: list[tuple[float, Entry, str]] = []
+        owned = m.match.owned
         for e in cands:
-            s = gaz.prior(e, m.match.key, wanted)
+            s = gaz.prior(e, m.match.key, wanted, owned)
             reason = ""
             if m.qualifies and e.feature in ("admin1", "country"):
                 s += QUALIFIED_BONUS
@@ -504,8 +510,8 @@ def _plausible_untagged(text: str, match: Match, cue: bool) -> bool:
         return False
     if len(text) <= 4 and text.isupper():
         return any(e.curated for e in match.candidates)
-    if any(e.curated or e.feature in UNTAGGED_FEATURES or e.population >= UNTAGGED_MIN_POPULATION
-           for e in match.candidates):
+    if any(e.curated or e.feature in UNTAGGED_FEATURES
+           or (e.feature == "city" and e.population >= UNTAGGED_MIN_POPULATION) for e in match.candidates):
         return True
     # a small town only by its own name, not one of its alternate names ("Area" is no name of Mundelein)
     return cue and any(match.key in own_keys(e.name) for e in match.candidates)
