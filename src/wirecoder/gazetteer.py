@@ -44,7 +44,7 @@ FEATURES = ("country", "admin1", "admin2", "city", "region", "landmark")
 # GeoNames alternate names include airport codes and abbreviations that would turn
 # "IS" or "UN" into towns.
 MIN_INDEXED_KEY_LEN = 3
-# Towns this small are left out of `index_keys` (the truecaser's list of names): a village called
+# Towns this small are not names to `is_name` (the truecaser's test for a name): a village called
 # "Bread" must not capitalise the word.
 MIN_NAME_POPULATION = 15000
 

@@ -37,6 +37,8 @@ PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 NAME_LABELS = frozenset({"ORG", "PERSON", "FAC", "WORK_OF_ART", "EVENT", "LAW", "PRODUCT"})
 OTHER_LABELS = frozenset({"ORG", "PERSON", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT"})
 MAX_OTHER_TOKENS = 5
+# entity labels that hold no names: a proper noun inside one ("Aleppo overnight" TIME) was mislabelled
+UNNAMED_LABELS = frozenset({"", "DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"})
 ACTOR_KINDS = frozenset({"person", "organization", "group"})
 # a proper noun outside any entity is a place only when it names one of these, or a town this large
 UNTAGGED_FEATURES = frozenset({"country", "admin1"})
@@ -259,7 +261,7 @@ class Geoparser:
         # proper nouns the small model did not tag: runs of PROPN outside any entity, and a capitalised word
         # before a kind word ("the Kyiv region")
         lowers = [x.lower() for x in texts]
-        named = [capital[i] and not t.ent_type_ and (t.pos_ == "PROPN" or (
+        named = [capital[i] and t.ent_type_ in UNNAMED_LABELS and (t.pos_ == "PROPN" or (
             t.pos_ in ("ADJ", "NOUN") and i + 1 < len(toks) and lowers[i + 1] in ADMIN_SUFFIXES))
             for i, t in enumerate(toks)]
         i = 0

@@ -129,9 +129,10 @@ class Pipeline:
                 item = self._resolve(mention, sent, dates, article, resolver, places)
                 if item is not None:
                     resolved.append(item)
+        # the article's main country: its named actors and every place it names with some certainty
         context = replace(base, about=about_clue(
             [e.country for item in resolved for e in item.actor + item.recipient if e.why is None]
-            + [item.location.country for item in resolved if item.location]))
+            + [g.country for g in places if g.country and g.country_confidence >= MIN_PLACE_PARTY_CONFIDENCE]))
         # the latest event place in this or the previous sentences ("corridors into eastern Aleppo ... the
         # militias shelling them"), with the token where its sentence starts
         last_place: tuple[int, Place] | None = None
