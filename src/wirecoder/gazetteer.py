@@ -141,6 +141,11 @@ class Entry(NamedTuple):
     population: int
     capital: bool = False
     curated: bool = False
+    iso: str | None = None  # the ISO 3166 code GeoNames gives ("XKX", "PRI") where PLOVER writes another
+
+    @property
+    def iso3(self) -> str | None:
+        return self.iso or self.country
 
 
 class Match(NamedTuple):
@@ -327,7 +332,8 @@ class Gazetteer:
             country_names.setdefault(iso3, name)
             ref = places.entry(capital_of[iso3]) if iso3 in capital_of else None
             b.add(Entry(name, iso3, None, ref.lat if ref else None, ref.lon if ref else None, int(c["geonameid"]),
-                        "country", int(c["population"] or 0)), [fold_place(name)])
+                        "country", int(c["population"] or 0), iso=_iso_if_other(c["iso3"], iso3)),
+                  [fold_place(name)])
         # a division's population: its towns' (a district takes its province's, as a tie-breaker: Cook County,
         # Illinois before Cook County, Georgia)
         people = places.division_population()
@@ -612,6 +618,7 @@ class _Places:
         self.geonameid, self.lat, self.lon = z["geonameid"], z["lat"], z["lon"]
         self.population, self.country, self.admin1 = z["population"], z["country"], z["admin1"]
         self.countries = [plover_country(str(c)) for c in z["countries"]]
+        self.isos = [_iso_if_other(str(c), p) for c, p in zip(z["countries"], self.countries, strict=True)]
         self.admin1_codes = [str(c) or None for c in z["admin1_codes"]]
         self.names = bytes(z["names"]).decode("utf-8").split("\n")
         self.key_hash, self.key_place = z["key_hash"], z["key_place"]
@@ -636,9 +643,14 @@ class _Places:
         return [int(i) for i in self.key_place[lo:hi]]
 
     def entry(self, i: int) -> Entry:
-        return Entry(self.names[i], self.countries[self.country[i]], self.admin1_codes[self.admin1[i]],
+        c = self.country[i]
+        return Entry(self.names[i], self.countries[c], self.admin1_codes[self.admin1[i]],
                      round(float(self.lat[i]), 4), round(float(self.lon[i]), 4), int(self.geonameid[i]), "city",
-                     int(self.population[i]), bool(self.capital[i]))
+                     int(self.population[i]), bool(self.capital[i]), iso=self.isos[c])
+
+
+def _iso_if_other(iso: str, plover: str | None) -> str | None:
+    return iso if iso and iso != plover else None
 
 
 def key_hash(key: str) -> int:
@@ -659,9 +671,10 @@ def read_divisions(name: str = ADMIN1_FILE) -> Iterable[tuple[Entry, set[str]]]:
         keys = {fold_place(nm) for nm in names if nm}
         keys |= {k for nm in names if nm for k in own_keys(nm) if not _generic(k)}
         lat, lon = r.get("lat"), r.get("lon")
-        yield (Entry(r["name"], plover_country(r["country"]), r["admin1"] or None,
-                     float(lat) if lat else None, float(lon) if lon else None,
-                     int(r["geonameid"]) if r.get("geonameid") else None, feature, 0), keys)
+        country = plover_country(r["country"])
+        yield (Entry(r["name"], country, r["admin1"] or None, float(lat) if lat else None, float(lon) if lon else None,
+                     int(r["geonameid"]) if r.get("geonameid") else None, feature, 0,
+                     iso=_iso_if_other(r["country"], country)), keys)
 
 
 def read_us_states() -> Iterable[tuple[str, str, str]]:

@@ -70,7 +70,7 @@ class GeoMention:
     geonameid: int | None
     name: str
     feature: str
-    country: str | None
+    country: str | None   # ISO 3166-1 alpha-3 as GeoNames gives it (Kosovo XKX); `place.country` is PLOVER's (KOS)
     admin1: str | None
     lat: float | None
     lon: float | None
@@ -158,7 +158,8 @@ class Geoparser:
     def with_hint(self, mention: GeoMention, country: str | None) -> GeoMention:
         """The mention re-resolved toward `country` (an actor's, in the event coder) when the gazetteer has a
         candidate there whose score is within HINT_WEIGHT of the best."""
-        if not country or mention.country == country or mention.demonym or mention.confidence >= HINT_MAX_CONFIDENCE:
+        here = mention.place.country if mention.place is not None else mention.country
+        if not country or here == country or mention.demonym or mention.confidence >= HINT_MAX_CONFIDENCE:
             return mention
         m = self.gazetteer.match(mention.text)
         if m is None:
@@ -475,7 +476,7 @@ class Geoparser:
             a1 = gaz.admin1_entry(e.country, e.admin1)
             admin1 = a1.name if a1 is not None else None
         place = gaz.place(text, e)
-        return GeoMention(text, start, end, e.geonameid, e.name, e.feature, e.country, admin1, e.lat, e.lon,
+        return GeoMention(text, start, end, e.geonameid, e.name, e.feature, e.iso3, admin1, e.lat, e.lon,
                           confidence, why, demonym, max(confidence, country_confidence), tokens, place)
 
 

@@ -132,7 +132,8 @@ class Pipeline:
         # the article's main country: its named actors and every place it names with some certainty
         context = replace(base, about=about_clue(
             [e.country for item in resolved for e in item.actor + item.recipient if e.why is None]
-            + [g.country for g in places if g.country and g.country_confidence >= MIN_PLACE_PARTY_CONFIDENCE]))
+            + [g.place.country for g in places
+               if g.place.country and g.country_confidence >= MIN_PLACE_PARTY_CONFIDENCE]))
         # the latest event place in this or the previous sentences ("corridors into eastern Aleppo ... the
         # militias shelling them"), with the token where its sentence starts
         last_place: tuple[int, Place] | None = None
@@ -202,7 +203,7 @@ class Pipeline:
                 return None
             for hint in hints:
                 best = self.geoparser.with_hint(best, hint)
-                if best.country == hint:
+                if best.place.country == hint:
                     break
             return best
 
