@@ -304,6 +304,7 @@ class Gazetteer:
         self._country_names = countries   # ISO3 -> name
         self._admin1 = admin1             # (ISO3, admin1 code) -> id
         self._abbr = abbreviations        # "Pa." / "PA" / "N.S.W." as written -> id of a division
+        self._cached_match = functools.lru_cache(maxsize=65536)(self._match)  # names recur: "Kabul", "Kabul"
 
     # ---- construction -------------------------------------------------------------------
     @classmethod
@@ -396,8 +397,9 @@ class Gazetteer:
     def match(self, text: str) -> Match | None:
         """The candidates for a mention: those of the first key (exact fold, loose key, then both without a
         possessive) that has any; None when no key does."""
-        if not isinstance(text, str):
-            return None
+        return self._cached_match(text) if isinstance(text, str) else None
+
+    def _match(self, text: str) -> Match | None:
         exact = fold_place(text.strip())
         for key in _candidate_keys(text):
             ids = self._ids(key)

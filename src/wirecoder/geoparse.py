@@ -19,6 +19,7 @@ import functools
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .context import COLON_DATELINE, DATELINE, Clue
@@ -125,9 +126,10 @@ class Geoparser:
         offsets into the caller's text), only those mentions are resolved, as a gold-mention scorer asks."""
         return self.parse_docs([(doc, offset)], clues=clues, spans=spans, text=text)
 
-    def parse_docs(self, docs: list[tuple[object, int]], *, clues: tuple[Clue | None, ...] = (),
+    def parse_docs(self, docs: Iterable[tuple[object, int]], *, clues: tuple[Clue | None, ...] = (),
                    spans: list[tuple[int, int]] | None = None, text: str | None = None) -> list[GeoMention]:
-        """`parse_doc` over a text parsed in pieces (doc, offset): the places of all pieces are one context."""
+        """`parse_doc` over a text parsed in pieces (doc, offset), which may come one at a time (each piece is
+        let go once its mentions are found): the places of all pieces are one context."""
         mentions: list[_Mention] = []
         if spans is None:
             mentions += self._dateline(text)
@@ -381,23 +383,24 @@ class Geoparser:
         countries: Counter = Counter()
         admin1s: Counter = Counter()
         by_sentence: dict[object, Counter] = {}
+        # the same name elsewhere in the text is not independent evidence: each name's own share, to leave out
+        by_name_c: dict[object, Counter] = {}
+        by_name_a: dict[object, Counter] = {}
         for m in mentions:
             if m.best is not None and m.best.country:
+                name = _name_of(m)
                 countries[m.best.country] += m.confidence
+                by_name_c.setdefault(name, Counter())[m.best.country] += m.confidence
                 if m.best.admin1:
                     admin1s[(m.best.country, m.best.admin1)] += m.confidence
+                    by_name_a.setdefault(name, Counter())[(m.best.country, m.best.admin1)] += m.confidence
                 if m.best.feature == "country" or m.demonym:
                     by_sentence.setdefault(m.sent, Counter())[m.best.country] += 1
         for m in mentions:
             if m.best is None or m.demonym or m.qualifies:
                 continue
-            own_c, own_a = Counter(), Counter()
-            for n in mentions:  # the same name elsewhere in the text is not independent evidence
-                same = n is m or (n.match is not None and m.match is not None and n.match.key == m.match.key)
-                if same and n.best is not None and n.best.country:
-                    own_c[n.best.country] += n.confidence
-                    if n.best.admin1:
-                        own_a[(n.best.country, n.best.admin1)] += n.confidence
+            own_c = by_name_c.get(_name_of(m), Counter())
+            own_a = by_name_a.get(_name_of(m), Counter())
             alongside = set(by_sentence.get(m.sent, Counter()) - Counter(
                 [m.best.country] if m.best.feature == "country" else []))
             anchor = anchors.get(m.match.key) if m.match is not None and m.qualifier is None else None
@@ -478,6 +481,10 @@ class Geoparser:
         place = gaz.place(text, e)
         return GeoMention(text, start, end, e.geonameid, e.name, e.feature, e.iso3, admin1, e.lat, e.lon,
                           confidence, why, demonym, max(confidence, country_confidence), tokens, place)
+
+
+def _name_of(m: _Mention) -> object:
+    return m.match.key if m.match is not None else id(m)
 
 
 def _wanted_in(text: str, start: int, end: int) -> str | None:

@@ -114,7 +114,8 @@ class Pipeline:
         text, offset = parse_text(whole, self.truecaser)
         context = article_context(whole, self.gazetteer)
         cuts = pieces(text, GEOPARSE_PIECE_CHARS)
-        docs = [(doc, offset + s) for doc, (s, _) in zip(self.nlp.pipe(text[s:e] for s, e in cuts), cuts, strict=True)]
+        parsed = self.nlp.pipe((text[s:e] for s, e in cuts), batch_size=GEOPARSE_BATCH)
+        docs = ((doc, offset + s) for doc, (s, _) in zip(parsed, cuts, strict=True))
         return self.geoparser.parse_docs(docs, clues=(context.dateline, context.outlet), spans=spans,
                                          text=article.text)
 
@@ -311,8 +312,10 @@ def _entities(resolver: ActorResolver, heads, day: date | None) -> tuple[Entity,
 # One-sided event types aimed at the country where they happen when no recipient is named
 # ("activists protested in Beijing" -> CHN), as in the Phoenix/PETRARCH conventions.
 PLACE_TARGETED = {"PROTEST", "ASSAULT", "COERCE", "MOBILIZE", "CONSULT"}
-# Long texts are geoparsed in pieces of at most this many characters (spaCy's limit is 1,000,000).
-GEOPARSE_PIECE_CHARS = 100_000
+# Long texts are geoparsed in pieces of at most this many characters (spaCy's limit is 1,000,000), a few at a
+# time, so that memory stays flat in the text's length (benchmarks/README.md).
+GEOPARSE_PIECE_CHARS = 20_000
+GEOPARSE_BATCH = 4
 # A geocoding less sure than this is no event location: a wrong place on the map is worse than none.
 MIN_LOCATION_CONFIDENCE = 0.35
 # A place becomes the recipient of a one-sided event only when geocoded at least this surely.
