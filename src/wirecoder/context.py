@@ -72,18 +72,36 @@ def place_clue(place: Place | None) -> Clue | None:
     return Clue(place.country, f"the event's place: {place.name}")
 
 
-def dateline_clue(text: str, gazetteer: Gazetteer) -> Clue | None:
-    """The country of a dateline in the first lines of `text`."""
+def dateline_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the town of a dateline in the first lines of `text`, then of its qualifier if it has
+    one ("LEBANON, Pa. (AP) —" -> LEBANON, Pa.)."""
     match = DATELINE.search(text[:400]) or COLON_DATELINE.match(text[:400])
     if match is None:
+        return []
+    spans = []
+    for group in ("city", "rest"):
+        if match.groupdict().get(group):
+            s, e = match.span(group)
+            raw = text[s:e]
+            lead = len(raw) - len(raw.lstrip(" "))
+            body = raw.strip(" ")
+            if group == "city":
+                body = body.rstrip(" .'’-")
+            spans.append((s + lead, s + lead + len(body)))
+    return spans
+
+
+def dateline_clue(text: str, gazetteer: Gazetteer) -> Clue | None:
+    """The country of a dateline in the first lines of `text`."""
+    spans = dateline_spans(text)
+    if not spans:
         return None
-    city = match.group("city").strip(" .'’-")
-    rest = (match.groupdict().get("rest") or "").strip()
-    country = gazetteer.country_of(rest) if rest else None
+    city = text[slice(*spans[0])]
+    country = gazetteer.country_of(text[slice(*spans[1])]) if len(spans) > 1 else None
     place = gazetteer.lookup(city, country=country)
     if place is None or not place.country:
         return None
-    return Clue(place.country, f"the dateline: {match.group('city').strip()}")
+    return Clue(place.country, f"the dateline: {city}")
 
 
 @functools.lru_cache(maxsize=1)

@@ -50,10 +50,13 @@ MIN_NAME_POPULATION = 15000
 
 ALIAS_KINDS = ("alias", "place", "abbr", "stop")
 ALIAS_COLUMNS = ("kind", "alias", "name", "country", "lat", "lon", "geonameid", "feature")
-ADMIN_SUFFIXES = frozenset({
-    "province", "governorate", "region", "district", "oblast", "prefecture", "municipality", "state",
-    "county", "raion", "rayon", "department", "krai", "parish", "emirate", "wilaya", "division",
+# Words naming a division's kind ("Idlib province", "Cook County"). The loose key drops these and "city",
+# "countryside" ("eastern Aleppo countryside"); a division's own keys and the geoparser's "named as a
+# division" test also know the rarer ones.
+KIND_WORDS = frozenset({
+    "province", "governorate", "region", "district", "oblast", "prefecture", "municipality", "state", "county",
 })
+ADMIN_SUFFIXES = KIND_WORDS | {"raion", "rayon", "department", "krai", "parish", "emirate", "wilaya", "division"}
 
 # Latin letters without a Unicode decomposition, then punctuation: apostrophes, ayn/hamza marks
 # and periods are dropped ("Sana'a" == "Sanaa", "U.S." == "US"); hyphens, dashes and other
@@ -83,10 +86,7 @@ DIRECTIONS = frozenset({
     "northeast", "northwest", "southeast", "southwest", "northeastern", "northwestern",
     "southeastern", "southwestern",
 })
-SUFFIXES = frozenset({
-    "province", "city", "governorate", "region", "district", "oblast", "countryside",
-    "prefecture", "municipality", "state", "county",
-})
+SUFFIXES = KIND_WORDS | {"city", "countryside"}
 
 
 def fold_place(text: str) -> str:
@@ -266,7 +266,8 @@ def _parse_float(s: str, lo: float, hi: float, what: str, fail) -> float | None:
 
 
 class _Builder:
-    """Collects the entries other than towns (countries, divisions, curated places) and their keys."""
+    """The entries other than towns (countries, divisions, curated places) and their keys, collected while the
+    gazetteer loads and kept by it: ids below len(places) are towns, the rest index `entries`."""
 
     def __init__(self, places: _Places) -> None:
         self.places = places
@@ -294,12 +295,13 @@ class _Builder:
 class Gazetteer:
     """Offline index of places. Build with `load()`; share `default_gazetteer()`."""
 
-    def __init__(self, places: _Places, entries: list[Entry], index: dict[str, tuple[int, ...]],
-                 stopwords: frozenset[str], countries: dict[str, str], admin1: dict[tuple[str, str], int],
-                 abbreviations: dict[str, int]) -> None:
-        self._places = places             # towns: ids 0 .. len(places) - 1
-        self._entries = entries           # everything else: ids from len(places)
-        self._index = index               # folded key -> ids of entries other than towns
+    def __init__(self, built: _Builder, stopwords: frozenset[str], countries: dict[str, str],
+                 admin1: dict[tuple[str, str], int], abbreviations: dict[str, int]) -> None:
+        self._places = built.places       # towns: ids 0 .. len(places) - 1
+        self._entries = built.entries     # everything else: ids from len(places)
+        self._index = built.index         # folded key -> ids of entries other than towns
+        self._get = built.get             # id -> entry
+        self._ids = built.ids             # folded key -> ids of every entry
         self._stop = stopwords
         self._country_names = countries   # ISO3 -> name
         self._admin1 = admin1             # (ISO3, admin1 code) -> id
@@ -376,17 +378,9 @@ class Gazetteer:
                     abbreviations[row.alias] = target
                 else:
                     b.add(b.get(target)._replace(curated=True), [key], force=True)
-        frozen = {k: tuple(v) for k, v in b.index.items()}
-        return cls(places, b.entries, frozen, frozenset(stop), country_names, admin1, abbreviations)
+        return cls(b, frozenset(stop), country_names, admin1, abbreviations)
 
     # ---- queries ------------------------------------------------------------------------
-    def _get(self, i: int) -> Entry:
-        n = len(self._places)
-        return self._places.entry(i) if i < n else self._entries[i - n]
-
-    def _ids(self, key: str) -> list[int]:
-        return self._places.ids(key) + list(self._index.get(key, ()))
-
     def is_name(self, key: str) -> bool:
         """Whether a folded key names a country, a first-order division, a curated place or a town of
         MIN_NAME_POPULATION+ (the truecaser's test for a name; districts such as "End" or "Real" are not)."""

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .context import COLON_DATELINE, DATELINE, Clue
+from .context import Clue, dateline_spans
 from .gazetteer import ADMIN_SUFFIXES, Entry, Gazetteer, Match, own_keys, wanted_feature
 from .schema import Place
 from .words import word_class
@@ -148,12 +148,11 @@ class Geoparser:
             if (s, e) not in placed and text is not None and 0 <= s < e <= len(text):
                 mentions.append(self._given(None, s, e, text, 0))
         mentions.sort(key=lambda m: m.start)
-        if spans is not None and text:  # a given span that is the dateline's town
+        if text is not None:
             town = dateline_spans(text)[:1]
             for m in mentions:
-                if town and (m.start, m.end) == town[0]:
-                    m.wanted = "city"
-        if text is not None:
+                if (m.start, m.end) in town:
+                    m.wanted = "city"  # a dateline names a town: "SANTIAGO, Dominican Republic" is not the province
             self._link_qualifiers(mentions, text)
         return self._resolve_all(mentions, clues)
 
@@ -172,7 +171,7 @@ class Geoparser:
         there = [(s, e) for s, e in scored if e.country == country and s + HINT_WEIGHT >= best_score]
         if not there:
             return mention
-        score, entry = max(there, key=lambda p: p[0])
+        _, entry = max(there, key=lambda p: p[0])
         return self._out(mention.text, mention.start, mention.end, entry, mention.confidence,
                          f"the actor's country: {country}", mention.tokens,
                          country_confidence=mention.country_confidence)
@@ -184,11 +183,11 @@ class Geoparser:
             span = doc.char_span(start, end, alignment_mode="expand")
         if span is not None and not span.text.strip():
             span = None  # a blanked dateline: read the caller's text
-        source = text[offset:] if text is not None else (doc.text if doc is not None else "")
-        surface = source[start:end]
+        source, shift = (text, offset) if text is not None else (doc.text if doc is not None else "", 0)
+        surface = source[start + shift:end + shift]
         m = _Mention(surface, start, end, (span.start, span.end) if span is not None else None,
                      span.sent.start if span is not None else -1,
-                     wanted=_wanted_around(span) if span is not None else _wanted_in(source, start, end))
+                     wanted=_wanted_around(span) if span is not None else _wanted_in(source, end + shift))
         country = self.demonyms.get(surface.lower())
         if country:
             m.demonym = country
@@ -287,7 +286,7 @@ class Geoparser:
             return []
         out: list[_Mention] = []
         for s, e in dateline_spans(text):
-            m = _Mention(text[s:e], s, e, None, -1, wanted=None if out else "city")  # a dateline names a town
+            m = _Mention(text[s:e], s, e, None, -1)
             if self.gazetteer.abbreviation(m.text) is None:
                 m.match = self.gazetteer.match(m.text)
                 if m.match is None:
@@ -487,8 +486,8 @@ def _name_of(m: _Mention) -> object:
     return m.match.key if m.match is not None else id(m)
 
 
-def _wanted_in(text: str, start: int, end: int) -> str | None:
-    """`_wanted_around` on raw text, for a mention outside the parsed pieces."""
+def _wanted_in(text: str, end: int) -> str | None:
+    """`_wanted_around` on raw text, for a mention ending at `end` outside the parsed pieces."""
     after = text[end:end + 20].split()
     if after and after[0].lower().strip(",.;") in ADMIN_SUFFIXES:
         return "admin"
@@ -622,24 +621,6 @@ def most_specific(mentions: list[GeoMention]) -> GeoMention | None:
         if best is None or SPECIFIC.get(m.feature, 0) >= SPECIFIC.get(best.feature, 0):
             best = m
     return best
-
-
-def dateline_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of a dateline's city and its qualifier ("LEBANON, Pa. (AP) —" -> Lebanon, Pa.)."""
-    match = DATELINE.search(text[:400]) or COLON_DATELINE.match(text[:400])
-    if match is None:
-        return []
-    spans = []
-    for group in ("city", "rest"):
-        if match.groupdict().get(group):
-            s, e = match.span(group)
-            raw = text[s:e]
-            lead = len(raw) - len(raw.lstrip(" "))
-            body = raw.strip(" ")
-            if group == "city":
-                body = body.rstrip(" .'’-")
-            spans.append((s + lead, s + lead + len(body)))
-    return spans
 
 
 def pieces(text: str, size: int) -> list[tuple[int, int]]:
