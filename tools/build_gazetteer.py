@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from wirecoder.gazetteer import key_hash, place_keys  # noqa: E402
+from wirecoder.gazetteer import key_hash, own_keys, place_keys  # noqa: E402
 
 OUT = ROOT / "src" / "wirecoder" / "data"
 ADMIN1_COLUMNS = ("country", "admin1", "geonameid", "name", "ascii", "other_names", "lat", "lon")
@@ -128,7 +128,7 @@ def write_admin2(path: Path, cities: dict, iso3: dict[str, str],
                 continue
             a1 = r["admin1_code"].split(".", 1)[-1]
             point = None
-            for key in place_keys(_bare(r["name_ascii"] or r["name"]), ()):
+            for key in place_keys(own_keys(r["name_ascii"] or r["name"])[1], ()):  # "Swat District" -> swat
                 hit = towns.get((r["country_iso2"], a1, key))
                 if hit:
                     point = hit[1:]
@@ -138,15 +138,6 @@ def write_admin2(path: Path, cities: dict, iso3: dict[str, str],
     rows.sort()
     _write_tsv(OUT / "geonames_admin2.tsv", GEONAMES_HEADER.format(what="GeoNames second-order divisions"),
                ADMIN2_COLUMNS, rows)
-
-
-def _bare(name: str) -> str:
-    """A district's name without its kind: "Swat District" -> "Swat", "Cook County" -> "Cook"."""
-    words = name.split()
-    if len(words) > 1 and words[-1].lower() in {"district", "county", "parish", "municipality", "raion",
-                                                  "rayon", "department", "prefecture", "province"}:
-        words = words[:-1]
-    return " ".join(words)
 
 
 def write_places(cities: dict, iso3: dict[str, str], min_population: int) -> None:
