@@ -17,7 +17,6 @@ from .context import DATELINE, Clue, dateline_clue, localize
 from .kb import NON_STATE_COUNTRIES
 from .schema import Entity
 from .truecase import needs_truecasing
-from .words import word_class
 
 FIELDS = ("text", "name", "country", "sector", "id", "role", "since", "until", "why")
 
@@ -35,30 +34,18 @@ def _find(phrase: str, sentence: str) -> tuple[int, int] | None:
     return (match.start(), match.end()) if match else None
 
 
-LOCATION_PREPS = word_class("location_preps")
 
 
-def _places(doc, skip: range):
-    """Place names in a parse outside the phrase: entities, and proper nouns under a place preposition."""
-    for ent in doc.ents:
-        if ent.label_ in ("GPE", "LOC", "FAC") and ent.start not in skip:
-            yield ent.text
-    for tok in doc:
-        if tok.pos_ == "PROPN" and tok.i not in skip and tok.head.dep_ == "prep" and tok.head.lower_ in LOCATION_PREPS:
-            yield tok.text
-
-
-def _context_clues(doc, skip: range, resolver: ActorResolver, gazetteer, query: ActorQuery) -> list[Clue]:
-    """A place in the context outside the phrase, the context's dateline, the caller's hint, then the
-    country of another actor the context names."""
+def _context_clues(doc, skip: range, resolver: ActorResolver, pipeline, query: ActorQuery) -> list[Clue]:
+    """A place in the context outside the phrase (as the geoparser finds them), the context's dateline, the
+    caller's hint, then the country of another actor the context names."""
     clues = []
-    for name in _places(doc, skip):
-        place = gazetteer.lookup(name)
-        if place is not None and place.country:
-            clues.append(Clue(place.country, f"a place in the context: {name}"))
-            break
+    place = next((g for g in pipeline.geoparser.parse_doc(doc) if not g.demonym and g.place.country
+                  and g.tokens is not None and g.tokens[0] not in skip), None)
+    if place is not None:
+        clues.append(Clue(place.place.country, f"a place in the context: {place.text}"))
     if query.context:
-        dateline = dateline_clue(query.context, gazetteer)
+        dateline = dateline_clue(query.context, pipeline.gazetteer)
         if dateline is not None:
             clues.append(dateline)
     if query.country:
@@ -120,6 +107,6 @@ def resolve_actor(query: ActorQuery, pipeline) -> list[dict]:
         if context_doc is doc:
             _resolve_nouns(resolver, doc[span.end:], query.date)
         clue_doc = context_doc if context_doc is not None else doc
-        for clue in _context_clues(clue_doc, skip, resolver, pipeline.gazetteer, query):
+        for clue in _context_clues(clue_doc, skip, resolver, pipeline, query):
             entities = localize(entities, clue)
     return [_describe(e, pipeline.kb, query.date, query.text) for e in entities]
