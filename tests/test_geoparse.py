@@ -170,3 +170,13 @@ def test_cli_geoparse_reports_bad_inputs_and_goes_on(tmp_path):
         [("Kherson", "UKR"), ("Dnipro", "UKR")], [("Karachi", "PAK")]]
     assert "Traceback" not in run.stderr
     assert str(empty) in run.stderr and str(binary) in run.stderr and f"{batch}:2" in run.stderr
+
+
+def test_a_dateline_qualifier_decides_the_dateline_country(pipeline, code_text):
+    from wirecoder.context import dateline_clue
+
+    assert dateline_clue("LEBANON, Pa. (AP) — Police arrested two men.", pipeline.gazetteer).country == "USA"
+    assert dateline_clue("PARIS, Texas (AP) — A fire broke out.", pipeline.gazetteer).country == "USA"
+    assert dateline_clue("TRIPOLI, Lebanon — Gunmen opened fire.", pipeline.gazetteer).country == "LBN"
+    events = code_text("LEBANON, Pa. (AP) — Police arrested two men on Tuesday.")
+    assert events and events[0].actor[0].country == "USA"

@@ -91,13 +91,21 @@ def dateline_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _qualifier_country(qualifier: str, gazetteer: Gazetteer) -> str | None:
+    """The country a dateline's qualifier names: a country ("Pakistan"), a state or province by its postal or
+    AP abbreviation ("Pa.", "N.S.W.") or by its name ("Texas", "Idaho")."""
+    abbreviation = gazetteer.abbreviation(qualifier)
+    return gazetteer.country_of(qualifier) or (abbreviation.country if abbreviation is not None else None) or (
+        gazetteer.division_country(qualifier))
+
+
 def dateline_clue(text: str, gazetteer: Gazetteer) -> Clue | None:
     """The country of a dateline in the first lines of `text`."""
     spans = dateline_spans(text)
     if not spans:
         return None
     city = text[slice(*spans[0])]
-    country = gazetteer.country_of(text[slice(*spans[1])]) if len(spans) > 1 else None
+    country = _qualifier_country(text[slice(*spans[1])], gazetteer) if len(spans) > 1 else None
     place = gazetteer.lookup(city, country=country)
     if place is None or not place.country:
         return None
