@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from datetime import date
 
@@ -14,6 +15,10 @@ from .errors import WirecoderError
 from .store import DEFAULT_DB, SCHEMA_VERSION
 
 EXIT_OK, EXIT_ERROR, EXIT_TOO_MANY_REJECTED = 0, 1, 2
+
+# Coded articles are stored this many at a time, or whatever has arrived after this many seconds.
+STORE_BATCH = 64
+STORE_SECONDS = 2.0
 
 CODE_EXAMPLES = """examples:
   wirecoder code examples/                      # code a folder, print a table, store in ./wirecoder.duckdb
@@ -315,6 +320,7 @@ def cmd_code(args: argparse.Namespace) -> int:
         results = code_dask(articles, args.scheduler, out_dir=args.parquet_dir, timeout=args.timeout)
     else:
         results = code_local(articles, workers=workers, timeout=args.timeout)
+    writer = _Writer(store)
     try:
         for article, events in results:
             if isinstance(events, Failure):
@@ -326,17 +332,20 @@ def cmd_code(args: argparse.Namespace) -> int:
                 continue
             n_articles += 1
             n_events += len(events)
-            if store is not None:
-                store.put(article, events)
+            writer.add(article, events)
             for event in events:
                 if fmt == "jsonl":
                     sys.stdout.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
                 else:
                     table_rows.append(event)
             progress(n_articles)
+        writer.flush()
     finally:
         if store is not None:
-            store.close()
+            try:
+                writer.flush()  # interrupted: what was coded is stored, whole articles only
+            finally:
+                store.close()
     n_rejected = counter["rejected"]
     if fmt == "table":
         sys.stdout.write(format_table(table_rows) + "\n")
@@ -480,6 +489,29 @@ def _dedup_params(args: argparse.Namespace):
                                                 ("max_km", args.dedup_max_km),
                                                 ("min_score", args.dedup_min_score)) if value is not None}
     return replace(DedupParams(), **changes)
+
+
+class _Writer:
+    """Stores coded articles in batches (one transaction each): a batch costs little more than one article
+    (benchmarks/README.md, "Into a store"). A batch is written when full or when a second has passed, so a slow
+    stream is stored as it goes; an interrupted run loses at most the batch not yet written, never part of one."""
+
+    def __init__(self, store, size: int = STORE_BATCH, seconds: float = STORE_SECONDS) -> None:
+        self.store, self.size, self.seconds = store, size, seconds
+        self.items: list = []
+        self.since = time.monotonic()
+
+    def add(self, article, events) -> None:
+        if self.store is None:
+            return
+        self.items.append((article, events))
+        if len(self.items) >= self.size or time.monotonic() - self.since >= self.seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        items, self.items, self.since = self.items, [], time.monotonic()
+        if items:
+            self.store.put_many(items)
 
 
 def _accept(inputs, rejected_type, store, counter):
