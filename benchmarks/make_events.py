@@ -170,12 +170,13 @@ def generate(out: Path, n: int, seed: int) -> dict:
         INSERT INTO reports (report_id, doc_id, event_id, event_type, mode, cameo, quad_class, goldstein, date,
             date_precision, actor_country, actor_sector, recipient_country, recipient_sector, actor_countries,
             recipient_countries, entity_ids, location_name, location_country, geonameid, lat, lon, factuality,
-            attribution, outlet, confidence, merge_reason, record)
+            attribution, outlet, confidence, merge_reason, record, seq, dated)
         SELECT event_id, doc_id, event_id, event_type, mode, cameo, quad_class, goldstein, date, 'day', a,
             a_sector, b, b_sector, {actor_countries}, {recipient_countries}, {entity_ids}, place,
             CASE WHEN place IS NOT NULL THEN place_country END, CASE WHEN place IS NOT NULL THEN geonameid END,
             CASE WHEN place IS NOT NULL THEN lat END, CASE WHEN place IS NOT NULL THEN lon END, factuality,
-            att_source, outlet, 0.8, '{{"merged": false}}', {record}
+            att_source, outlet, 0.8, '{{"merged": false}}', {record}, row_number() OVER (ORDER BY date, event_id),
+            false
         FROM rows ORDER BY date, event_id""")
     con.execute("COMMIT")
     con.execute("CHECKPOINT")

@@ -88,6 +88,15 @@ def _span(key: ReportKey, undated_days: int) -> tuple[date, date]:
     return start, end
 
 
+def date_reach(key: ReportKey, params: DedupParams, other_dated: bool = False) -> tuple[date, date]:
+    """Dates another report can carry and still be date-compatible with `key`: its day (when day-precise) or
+    the first day of its period falls on or before the end, and its period ends on or after the start. The
+    end assumes the other report is undated unless `other_dated`. The store blocks candidates on it."""
+    start, end = _span(key, params.undated_days)
+    extra = 0 if other_dated else params.undated_days
+    return start - timedelta(days=params.window_days), end + timedelta(days=params.window_days + extra)
+
+
 def dates_compatible(a: ReportKey, b: ReportKey, window_days: int, undated_days: int = 0) -> tuple[bool, str]:
     if a.day is None or b.day is None:
         return True, "one report has no date"
@@ -141,6 +150,49 @@ def parties_compatible(a: ReportKey, b: ReportKey) -> tuple[bool, str]:
     if crossed:
         return True, f"parties agree with sides swapped ({', '.join(sorted(shared))})"
     return False, "parties conflict"
+
+
+# The new report's fields as `blocking_sql` reads them (a row of the store's candidate query).
+BLOCKING_FIELDS = {"t": "VARCHAR", "d": "VARCHAR", "neg": "BOOLEAN", "a": "VARCHAR[]", "rc": "VARCHAR[]",
+                   "c": "VARCHAR[]", "sym": "BOOLEAN", "pc": "VARCHAR", "g": "BIGINT", "day": "DATE", "lo": "DATE", "hi": "DATE",
+                   "end": "DATE"}
+
+
+def blocking_fields(key: ReportKey, params: DedupParams) -> dict:
+    """A new report's values for `blocking_sql`."""
+    row = {"t": key.event_type, "d": key.doc_id, "neg": key.factuality == "negated", "a": sorted(key.actors),
+           "rc": sorted(key.recipients), "c": sorted(key.actors | key.recipients), "sym": key.event_type in SYMMETRIC_TYPES, "pc": key.place_country,
+           "g": key.geonameid, "day": None, "lo": None, "hi": None, "end": None}
+    if key.day is not None:
+        lo, hi = date_reach(key, params)
+        row.update(day=key.day.isoformat(), lo=lo.isoformat(), hi=hi.isoformat(),
+                   end=date_reach(key, params, other_dated=True)[1].isoformat())
+    return row
+
+
+def blocking_sql(old: str = "r", new: str = "n") -> str:
+    """`compare`'s hard constraints as a SQL condition over a stored report (`old`, the store's reports
+    columns) and a new one (`new`, `BLOCKING_FIELDS`), except the distance between two places: the store
+    fetches only the pairs it keeps. It must never reject a pair `compare` scores above 0
+    (tests/test_dedup.py checks it on random reports)."""
+    r, n = old, new
+
+    def overlap(x: str, y: str) -> str:
+        return f"(len({x}) = 0 OR len({y}) = 0 OR list_has_any({x}, {y}))"
+
+    ra, rr = f"coalesce({r}.actor_countries, [])", f"coalesce({r}.recipient_countries, [])"
+    length = " ".join(f"WHEN '{p}' THEN {d - 1}" for p, d in PERIOD_DAYS.items())
+    dates = (f"({r}.date IS NULL OR {n}.day IS NULL OR ({r}.date <= {n}.hi "
+             f"AND {r}.date + CAST(CASE {r}.date_precision {length} ELSE 0 END AS INTEGER) >= {n}.lo "
+             f"AND ({r}.date <= {n}.\"end\" OR NOT {r}.dated OR {r}.date_precision NOT IN ('day'))))")
+    return " AND ".join([
+        f"{r}.event_type = {n}.t", f"{r}.doc_id <> {n}.d", f"({r}.factuality = 'negated') = {n}.neg", dates,
+        f"({r}.geonameid = {n}.g OR {n}.pc IS NULL OR {r}.location_country IS NULL "
+        f"OR {r}.location_country = {n}.pc)",
+        f"(list_has_any({ra}, {n}.c) OR list_has_any({rr}, {n}.c))",
+        f"(({overlap(ra, n + '.a')} AND {overlap(rr, n + '.rc')}) "
+        f"OR ({n}.sym AND {overlap(ra, n + '.rc')} AND {overlap(rr, n + '.a')}))",
+    ])
 
 
 def compare(new: ReportKey, old: ReportKey, params: DedupParams) -> Decision:

@@ -126,11 +126,20 @@ class Event:
     extra: dict = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
-        """The JSON contract: field names exactly as documented, lists not tuples."""
-        out = asdict(self)
-        out.pop("extra")
+        """The JSON contract: field names exactly as documented, lists not tuples. Built field by field (every
+        value is immutable), which is several times faster than `asdict`'s deep copy."""
+        out = {name: getattr(self, name) for name in EVENT_FIELDS}
         out["context"] = list(self.context)
-        out["actor"] = [asdict(e) for e in self.actor]
-        out["recipient"] = [asdict(e) for e in self.recipient]
+        out["actor"] = [_fields(e, ENTITY_FIELDS) for e in self.actor]
+        out["recipient"] = [_fields(e, ENTITY_FIELDS) for e in self.recipient]
+        out["location"] = None if self.location is None else _fields(self.location, PLACE_FIELDS)
+        out["attribution"] = None if self.attribution is None else _fields(self.attribution, ("source", "kind"))
         out["span"] = list(self.span)
         return out
+
+
+EVENT_FIELDS = tuple(f.name for f in fields(Event) if f.name != "extra")
+
+
+def _fields(obj, names: tuple[str, ...]) -> dict:
+    return {name: getattr(obj, name) for name in names}

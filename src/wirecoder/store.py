@@ -14,13 +14,13 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 
 from . import __version__
-from .dedup import DedupParams, ReportKey, best_match
+from .dedup import BLOCKING_FIELDS, DedupParams, ReportKey, best_match, blocking_fields, blocking_sql
 from .errors import StoreError
 from .schema import PLACE_FIELDS, Article, Event
 
@@ -99,6 +99,8 @@ class EventStore:
                  dedup: DedupParams | None = None) -> None:
         self.path = str(path)
         self.dedup = dedup or DedupParams()
+        self._seq: int | None = None  # the last report's `seq`, once read
+        self._replaced: set[str] = set()
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
@@ -172,6 +174,7 @@ class EventStore:
         turn (deduplication sees every earlier report), at a fraction of the cost (docs/store.md, "Writing")."""
         items = [(article, list(events)) for article, events in items]
         stored: list[bool] = []
+        self._replaced: set[str] = set()  # events a replaced article's reports left, in this transaction
         try:
             self.con.execute("BEGIN TRANSACTION")
             hashes = dict(self.con.execute(
@@ -194,6 +197,7 @@ class EventStore:
             self.con.execute("COMMIT")
         except duckdb.Error as exc:
             self.con.execute("ROLLBACK")
+            self._seq = None
             which = ", ".join(a.doc_id for a, _ in items[:3]) + (" ..." if len(items) > 3 else "")
             raise StoreError(f"cannot store article(s) {which}: {exc}", source=self.path) from exc
         return stored
@@ -203,7 +207,8 @@ class EventStore:
             "SELECT DISTINCT event_id FROM reports WHERE doc_id = ?", [doc_id]).fetchall()]
         self.con.execute("DELETE FROM reports WHERE doc_id = ?", [doc_id])
         self.con.execute("DELETE FROM articles WHERE doc_id = ?", [doc_id])
-        self._refresh_events(touched, [])
+        self._replaced.update(touched)
+        self._refresh_events(touched, [], set(touched))
 
     def _write(self, group: list[tuple[Article, list[Event], str]]) -> None:
         """Articles with their reports, each report clustered against every report stored before it."""
@@ -218,71 +223,100 @@ class EventStore:
     def _write_reports(self, pending: list[_Pending]) -> None:
         if not pending:
             return
-        self._cluster(pending)
-        seq = self.con.execute("SELECT coalesce(max(seq), 0) FROM reports").fetchone()[0]
+        merged_earlier = self._cluster(pending)
+        if self._seq is None:
+            self._seq = self.con.execute("SELECT coalesce(max(seq), 0) FROM reports").fetchone()[0]
+        seq, self._seq = self._seq, self._seq + len(pending)
         self._insert("reports", REPORT_COLUMNS, [
             _report_row(p.event, p.event_id, p.outlet, p.reason, seq + n) for n, p in enumerate(pending, 1)])
         self._count_entities([p.event for p in pending])
-        self._refresh_events(list(dict.fromkeys(p.event_id for p in pending)), pending)
+        touched = list(dict.fromkeys(p.event_id for p in pending))
+        self._refresh_events(touched, pending, merged_earlier | (set(touched) & self._replaced))
 
-    def _cluster(self, pending: list[_Pending]) -> None:
+    def _cluster(self, pending: list[_Pending]) -> set[str]:
         """Decide each new report's event: the best match among stored reports (found by one blocking query)
-        and the new reports before it, in the order they were stored; otherwise a new event."""
+        and the new reports before it, in the order they were stored; otherwise a new event. Returns the
+        stored events that new reports joined."""
         stored = self._candidates([p.key for p in pending])
-        earlier: dict[str, list[_Pending]] = {}
+        stored_events = {event_id for found in stored.values() for event_id, _ in found}
+        joined: set[str] = set()
+        earlier: dict[tuple[str, str], list[int]] = {}  # (type, country) -> positions of new reports before
         for idx, p in enumerate(pending):
             key = p.key
-            own = [(q.event_id, q.key) for q in earlier.get(key.event_type, ())
-                   if q.key.doc_id != key.doc_id and _within_window(key, q.key) and _share_country(key, q.key)]
+            countries = key.actors | key.recipients
+            near = sorted({j for c in countries for j in earlier.get((key.event_type, c), ())})
+            own = [(pending[j].event_id, pending[j].key) for j in near
+                   if pending[j].key.doc_id != key.doc_id and _within_window(key, pending[j].key)]
             decision = best_match(key, stored.get(idx, []) + own, self.dedup)
             p.event_id = decision.event_id or p.event.event_id
             p.reason = {"event_id": p.event_id, "merged": decision.event_id is not None, "score": decision.score,
                         "because": decision.reasons}
-            earlier.setdefault(key.event_type, []).append(p)
+            if decision.event_id in stored_events:
+                joined.add(decision.event_id)
+            for c in countries:
+                earlier.setdefault((key.event_type, c), []).append(idx)
+        return joined
 
     def _candidates(self, keys: list[ReportKey]) -> dict[int, list[tuple[str, ReportKey]]]:
-        """Stored reports that could tell the same event as each key: same type, another article, a date
-        within CANDIDATE_DAYS (or no date on either), and a country in common. Blocking on the type and the
-        date's bucket keeps the join small however large the store (docs/store.md)."""
-        rows = [{"i": i, "t": k.event_type, "d": k.doc_id, "day": k.day.isoformat() if k.day else None,
-                 "b": [(k.day.toordinal() + o) // BUCKET_DAYS for o in (-CANDIDATE_DAYS, CANDIDATE_DAYS)]
-                 if k.day else [], "c": sorted(k.actors | k.recipients)}
-                for i, k in enumerate(keys) if k.actors or k.recipients]
+        """Stored reports that could tell the same event as each key, in the order they were stored: those
+        within CANDIDATE_DAYS (or undated) that pass deduplication's hard constraints (`dedup.blocking_sql`).
+        Joining on the type and a bucket of a few days keeps the work per report small however large the
+        store (docs/store.md, "Writing")."""
+        rows = []
+        for i, k in enumerate(keys):
+            if not (k.actors or k.recipients):
+                continue
+            row = {"i": i, **blocking_fields(k, self.dedup), "days": [], "periods": []}
+            if k.day is not None:
+                lo, hi = date.fromisoformat(row["lo"]), date.fromisoformat(row["hi"])
+                near, far = k.day - timedelta(days=CANDIDATE_DAYS), k.day + timedelta(days=CANDIDATE_DAYS)
+                row.update(days=_buckets(max(lo, near), min(hi, far)), periods=_buckets(near, min(hi, far)))
+            rows.append(row)
         if not rows:
             return {}
         fields = ("event_id, report_id, r.doc_id, event_type, cameo, date, date_precision, actor_countries, "
                   "recipient_countries, entity_ids, geonameid, location_country, lat, lon, factuality, dated")
-        shares = "list_has_any(r.actor_countries || r.recipient_countries, n.c)"
+        spec = json.dumps([{"i": "INTEGER", **BLOCKING_FIELDS, "days": "INTEGER[]", "periods": "INTEGER[]"}])
+        bucket = f"(date_diff('day', DATE '0001-01-01', r.date) + 1) // {BUCKET_DAYS}"
+        keep = f"{blocking_sql('r', 'n')} AND (r.date IS NULL OR n.day IS NULL OR " \
+               f"abs(date_diff('day', r.date, n.day)) <= {CANDIDATE_DAYS})"
         sql = f"""
-            WITH n AS (SELECT unnest(from_json(?::JSON, '{NEW_KEYS}'), recursive := true)),
-            nb AS (SELECT i, t, d, day, c, unnest(range(b[1], b[2] + 1)) AS bucket FROM n WHERE day IS NOT NULL)
-            SELECT nb.i, r.seq, {fields} FROM nb JOIN reports r ON r.event_type = nb.t
-                AND (date_diff('day', DATE '0001-01-01', r.date) + 1) // {BUCKET_DAYS} = nb.bucket
-              WHERE r.doc_id <> nb.d AND abs(date_diff('day', r.date, nb.day)) <= {CANDIDATE_DAYS}
-                AND {shares.replace("n.c", "nb.c")}
+            WITH n AS (SELECT unnest(from_json(?::JSON, '{spec}'), recursive := true)),
+            nd AS (SELECT *, unnest(days) AS bucket FROM n WHERE day IS NOT NULL),
+            np AS (SELECT *, unnest(periods) AS bucket FROM n WHERE day IS NOT NULL)
+            SELECT n.i, r.seq, {fields} FROM nd n JOIN reports r ON {bucket} = n.bucket AND r.event_type = n.t
+              WHERE coalesce(r.date_precision, 'day') = 'day' AND {keep}
+            UNION ALL
+            SELECT n.i, r.seq, {fields} FROM np n JOIN reports r ON {bucket} = n.bucket AND r.event_type = n.t
+              WHERE r.date_precision <> 'day' AND {keep}
             UNION ALL
             SELECT n.i, r.seq, {fields} FROM n JOIN reports r ON r.event_type = n.t
-              WHERE r.doc_id <> n.d AND (r.date IS NULL OR n.day IS NULL) AND {shares}
+              WHERE r.date IS NULL AND n.day IS NOT NULL AND {keep}
+            UNION ALL
+            SELECT n.i, r.seq, {fields} FROM (SELECT * FROM n WHERE day IS NULL) n JOIN reports r
+              ON r.event_type = n.t WHERE {keep}
             ORDER BY 1, 2"""
         out: dict[int, list[tuple[str, ReportKey]]] = {}
         for row in self.con.execute(sql, [json.dumps(rows)]).fetchall():
             out.setdefault(row[0], []).append((row[2], _key_of_row(row[3:])))
         return out
 
-    def _refresh_events(self, event_ids: list[str], pending: list[_Pending]) -> None:
-        """Recompute events from their reports (deleted when none are left): the reports just written come
-        from `pending`, earlier ones from the store."""
+    def _refresh_events(self, event_ids: list[str], pending: list[_Pending], earlier: set[str]) -> None:
+        """Recompute events from their reports (deleted when none are left). The reports just written come
+        from `pending`; only the events in `earlier` can have reports stored before, and only those are read."""
         if not event_ids:
             return
         reports: dict[str, list[tuple[Event, str]]] = {}
-        for event_id, record, outlet in self.con.execute(
-                "SELECT event_id, record, outlet FROM reports WHERE event_id IN (SELECT unnest(?::VARCHAR[])) "
-                "AND report_id NOT IN (SELECT unnest(?::VARCHAR[]))",
-                [event_ids, [p.event.event_id for p in pending]]).fetchall():
-            reports.setdefault(event_id, []).append((event_from_record(json.loads(record)), outlet))
+        if earlier:
+            new = {p.event.event_id for p in pending}
+            for event_id, report_id, record, outlet in self.con.execute(
+                    "SELECT event_id, report_id, record, outlet FROM reports WHERE event_id = ANY(?::VARCHAR[])",
+                    [sorted(earlier)]).fetchall():
+                if report_id not in new:
+                    reports.setdefault(event_id, []).append((event_from_record(json.loads(record)), outlet))
+            self.con.execute("DELETE FROM events WHERE event_id = ANY(?::VARCHAR[])", [sorted(earlier)])
         for p in pending:
             reports.setdefault(p.event_id, []).append((p.event, p.outlet))
-        self.con.execute("DELETE FROM events WHERE event_id IN (SELECT unnest(?::VARCHAR[]))", [event_ids])
         self._insert("events", EVENT_COLUMNS, [
             _event_row(event_id, sorted(reports[event_id], key=lambda r: r[0].event_id))
             for event_id in event_ids if event_id in reports])
@@ -387,10 +421,8 @@ class EventStore:
                 for t in ("articles", "reports", "events", "rejected")}
 
 
-BUCKET_DAYS = 2 * CANDIDATE_DAYS + 1  # blocking buckets: a report's window spans at most two
+BUCKET_DAYS = 8  # candidates are joined on the type and the date's bucket of this many days
 MAX_ROW_BYTES = 1 << 28  # an article of the largest accepted size, escaped, fits in one JSON line
-# The new reports' blocking keys, as passed to the candidate query.
-NEW_KEYS = '[{"i": "INTEGER", "t": "VARCHAR", "d": "VARCHAR", "day": "DATE", "b": "INTEGER[]", "c": "VARCHAR[]"}]'
 ARTICLE_COLUMNS = (("doc_id", "VARCHAR"), ("content_hash", "VARCHAR"), ("title", "VARCHAR"), ("author", "VARCHAR"),
                    ("published", "DATE"), ("url", "VARCHAR"), ("outlet", "VARCHAR"), ("source_path", "VARCHAR"),
                    ("text", "VARCHAR"), ("n_reports", "INTEGER"), ("coder", "VARCHAR"))
@@ -431,12 +463,12 @@ def _plain(value):
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
+def _buckets(first: date, last: date) -> list[int]:
+    return list(range(first.toordinal() // BUCKET_DAYS, last.toordinal() // BUCKET_DAYS + 1))
+
+
 def _within_window(new: ReportKey, old: ReportKey) -> bool:
     return new.day is None or old.day is None or abs((new.day - old.day).days) <= CANDIDATE_DAYS
-
-
-def _share_country(a: ReportKey, b: ReportKey) -> bool:
-    return bool((a.actors | a.recipients) & (b.actors | b.recipients))
 
 
 def _key_of_row(row) -> ReportKey:
