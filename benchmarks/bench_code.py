@@ -4,12 +4,15 @@ Each measurement runs in a fresh subprocess (so peak RSS is its own) that reads 
 with `wirecoder.readers.iter_inputs`, loads its model, warms up on a few articles (untimed),
 then times one pass over the articles:
 
-  parse    `Pipeline.default().nlp.pipe(texts, batch_size=B)`: spaCy's parse alone, on exactly the
-           texts `Pipeline.code_many` parses, with the library's own thinc ops.
-  full     `Pipeline.default().code_many(articles, batch_size=B)`: parse plus everything wirecoder
-           does after it (mentions, actors, dates, places, attribution, merging), with the default
-           hybrid coder (rules and the learned detector).
-  rules    the same with `Pipeline.default(coder="rules")`: the rule coder alone.
+  parse    `Pipeline.default(full_parse=True).nlp.pipe(texts, batch_size=B)`: spaCy's parse alone, its
+           pipeline as it ships, on exactly the texts `Pipeline.code_many` parses, with the library's
+           own thinc ops.
+  full     `Pipeline.default(full_parse=True).code_many(articles, batch_size=B)` (`--full-parse`):
+           spaCy's stock parse plus everything wirecoder does after it (mentions, actors, dates,
+           places, attribution, merging), with the default hybrid coder.
+  default  `Pipeline.default().code_many(...)`: what `wirecoder code` runs, the same events with
+           the faster attribute ruler (wirecoder.ruler).
+  rules    `Pipeline.default(coder="rules")`: the rule coder alone.
   blis     spaCy loaded after `set_current_ops(NumpyOps(use_blis=True))` (thinc's default).
   noblis   spaCy loaded after `set_current_ops(NumpyOps(use_blis=False))`.
 
@@ -34,7 +37,7 @@ import sys
 import time
 from pathlib import Path
 
-MODES = ("parse", "full", "rules", "blis", "noblis")
+MODES = ("parse", "full", "default", "rules", "blis", "noblis")
 DEFAULT_BATCH_SIZE = 16  # Pipeline.code_many's default
 WARMUP_ARTICLES = 8
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
@@ -131,16 +134,19 @@ def run_worker(mode: str, corpus: str, limit: int | None, batch_size: int) -> di
     if not articles:
         raise SystemExit(f"no readable articles in {corpus} ({rejected} rejected)")
     t0 = time.perf_counter()
-    if mode in ("parse", "full", "rules"):
+    if mode in ("parse", "full", "default", "rules"):
         from wirecoder.pipeline import Pipeline
 
-        pipeline = Pipeline.default(coder="rules") if mode == "rules" else Pipeline.default()
+        if mode == "rules":
+            pipeline = Pipeline.default(coder="rules")
+        else:
+            pipeline = Pipeline.default(full_parse=mode in ("parse", "full"))
         nlp = pipeline.nlp
     else:
         pipeline = None
         nlp = _load_plain_spacy(use_blis=(mode == "blis"))
     load_s = time.perf_counter() - t0
-    if mode in ("full", "rules"):
+    if mode in ("full", "default", "rules"):
         result = _time_full(pipeline, articles, batch_size)
     else:
         result = _time_parse(nlp, _parse_texts(articles), batch_size)
@@ -219,6 +225,9 @@ def summarise(results: dict[str, dict]) -> dict:
             r["sentences_per_s"] = sentences / r["wall_s"]
     if "wall_s" in parse and "wall_s" in full:
         out["overhead_share"] = (full["wall_s"] - parse["wall_s"]) / full["wall_s"]
+    for mode in ("full", "default"):  # coding rate over spaCy's parse-only rate, same texts, one process
+        if "wall_s" in parse and "wall_s" in results.get(mode, {}):
+            out[f"{mode}_vs_parse"] = parse["wall_s"] / results[mode]["wall_s"]
     blis, noblis = results.get("blis", {}), results.get("noblis", {})
     if "wall_s" in blis and "wall_s" in noblis:
         out["noblis_speedup"] = blis["wall_s"] / noblis["wall_s"] - 1.0
@@ -250,6 +259,9 @@ def print_report(report: dict) -> None:
     summary = report["summary"]
     if "overhead_share" in summary:
         print(f"wirecoder overhead beyond spaCy's parse: {summary['overhead_share']:.1%} of full coding time")
+    for mode in ("full", "default"):
+        if f"{mode}_vs_parse" in summary:
+            print(f"{mode}: {summary[f'{mode}_vs_parse']:.2f}x spaCy's parse-only rate")
     if "noblis_speedup" in summary:
         print(f"NumpyOps(use_blis=False) vs BLIS (parse only): {summary['noblis_speedup']:+.1%} throughput")
     for mode, r in report["results"].items():

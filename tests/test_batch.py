@@ -24,6 +24,10 @@ class FakePipeline:
             time.sleep(5)
         if article.doc_id == "crash":
             os._exit(1)  # kills the worker process
+        if article.doc_id == "spin":  # Python work, as coding is, not a sleep in C
+            end = time.monotonic() + 5
+            while time.monotonic() < end:
+                pass
         return []
 
 
@@ -80,6 +84,22 @@ def test_local_dask_cluster_equals_single_process(tmp_path):
     expected = _dicts(code_local(articles, workers=1))
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster:
-        got = _dicts(code_dask(articles, cluster.scheduler_address, out_dir=tmp_path / "parts", chunk=3))
+        # with the CLI's default time limit: Dask runs tasks in worker threads, where SIGALRM cannot be used
+        got = _dicts(code_dask(articles, cluster.scheduler_address, out_dir=tmp_path / "parts", chunk=3,
+                               timeout=120.0))
     assert got == expected
     assert len(list((tmp_path / "parts").glob("part-*.parquet"))) == 4
+
+
+def test_time_limit_holds_outside_the_main_thread(fake):
+    """A Dask worker codes in a thread of its own: the time limit must still stop a runaway article there."""
+    import threading
+
+    out = []
+    start = time.monotonic()
+    worker = threading.Thread(target=lambda: out.append(code_one(_articles("spin")[0], timeout=0.5)))
+    worker.start()
+    worker.join()
+    assert out[0] == Failure("W110", "coding took longer than 0.5 s")
+    assert time.monotonic() - start < 3
+    assert code_one(_articles("b")[0], timeout=0.5) == []  # and a quick one is unaffected

@@ -198,3 +198,45 @@ def test_min_score_is_tunable():
 def test_no_candidates_is_a_new_event():
     assert best_match(key("b"), [], P) == best_match(key("b"), [], P)
     assert best_match(key("b"), [], P).event_id is None
+
+
+# --- the store's SQL twin of the hard constraints ---------------------------------------------------------
+
+
+def _random_key(rng, doc: str) -> ReportKey:
+    countries = ("RUS", "TUR", "SYR", "USA")
+    places = (SOCHI, ADLER, MOSCOW, ANKARA, NOWHERE, NOWHERE)
+    day = None if rng.random() < 0.1 else f"2023-09-{rng.randint(1, 20):02d}"
+    return key(doc, event_type=rng.choice(("CONSULT", "ASSAULT", "PROTEST")), day=day,
+               precision=rng.choice(("day", "day", "day", "week", "month", "year")),
+               actors=rng.sample(countries, rng.randint(0, 2)), recipients=rng.sample(countries, rng.randint(0, 2)),
+               place=rng.choice(places), factuality=rng.choice(("asserted", "asserted", "negated")),
+               dated=rng.random() < 0.7)
+
+
+def test_blocking_sql_never_rejects_a_pair_compare_would_score():
+    """The store fetches only pairs that pass `blocking_sql`; a pair it drops must be one `compare` scores 0."""
+    import json
+    import random
+
+    import duckdb
+
+    from wirecoder.dedup import BLOCKING_FIELDS, blocking_fields, blocking_sql
+
+    rng = random.Random(7)
+    pairs = [(_random_key(rng, "new"), _random_key(rng, rng.choice(("old", "new")))) for _ in range(3000)]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE r (i INTEGER, event_type VARCHAR, doc_id VARCHAR, factuality VARCHAR, date DATE, "
+                "date_precision VARCHAR, dated BOOLEAN, geonameid BIGINT, location_country VARCHAR, "
+                "actor_countries VARCHAR[], recipient_countries VARCHAR[])")
+    con.executemany("INSERT INTO r VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        [i, o.event_type, o.doc_id, o.factuality, o.day, o.precision, o.dated, o.geonameid, o.place_country,
+         sorted(o.actors), sorted(o.recipients)] for i, (_, o) in enumerate(pairs)])
+    spec = json.dumps([{"i": "INTEGER", **BLOCKING_FIELDS}])
+    rows = json.dumps([{"i": i, **blocking_fields(n, P)} for i, (n, _) in enumerate(pairs)])
+    kept = {i for (i,) in con.execute(
+        f"WITH n AS (SELECT unnest(from_json(?::JSON, '{spec}'), recursive := true)) "
+        f"SELECT r.i FROM r JOIN n ON r.i = n.i WHERE {blocking_sql('r', 'n')}", [rows]).fetchall()}
+    scored = {i for i, (n, o) in enumerate(pairs) if compare(n, o, P).score > 0}
+    assert scored <= kept
+    assert len(kept) < len(pairs) / 2  # and it does block

@@ -1,6 +1,8 @@
 """The embedded store: atomic per-article writes, idempotent re-ingest, schema version and migration,
 cross-article deduplication."""
 
+from dataclasses import replace
+
 import duckdb
 import pytest
 
@@ -126,3 +128,61 @@ def test_doctor_finds_damage(tmp_path, capsys):
     assert cli.main(["doctor", "--db", str(path)]) == 1
     err = capsys.readouterr().err
     assert "content hash" in err and "event is missing" in err
+
+
+def test_batched_writes_cluster_as_one_at_a_time(tmp_path):
+    """put_many in batches (the CLI's path) gives the same reports, clusters and counts as put on each article in
+    turn: new reports see the stored ones and those before them in the batch, in the same order."""
+    import random
+
+    rng = random.Random(3)
+    places = (ALANYA, ANKARA, None)
+    items = []
+    for n in range(60):
+        doc = f"d{n}"
+        events = [_event(doc, k, event_type=t, cameo=c, actor=rng.choice(("RUS", "TUR", "SYR")),
+                         recipient=rng.choice(("RUS", "TUR", "SYR")), day=f"2016-12-{rng.randint(1, 6):02d}",
+                         place=rng.choice(places), factuality=rng.choice(("asserted", "asserted", "negated")))
+                  for k, (t, c) in enumerate(rng.sample([("CONSULT", "040"), ("ASSAULT", "190"),
+                                                         ("CONSULT", "043"), ("PROTEST", "140")], 2))]
+        items.append((Article(doc, f"text {n}"), events))
+    items.append((Article("d3", "text 3 changed"), [_event("d3", 9)]))  # a re-coded article inside a batch
+
+    def tables(path):
+        con = duckdb.connect(str(path))
+        out = [con.execute(f"SELECT * EXCLUDE ({drop}) FROM {t} ORDER BY 1").fetchall()
+               for t, drop in (("reports", "merge_reason, seq"), ("events", "record"), ("entities", "name"),
+                               ("places", "name"))]
+        con.close()
+        return out
+
+    with EventStore(tmp_path / "one.duckdb") as store:
+        for article, events in items:
+            store.put(article, events)
+    with EventStore(tmp_path / "batch.duckdb") as store:
+        for i in range(0, len(items), 16):
+            store.put_many(items[i:i + 16])
+        assert store.check() == []
+    one, batch = tables(tmp_path / "one.duckdb"), tables(tmp_path / "batch.duckdb")
+    assert one == batch
+    assert len({r[2] for r in one[0]}) < len(one[0])  # some reports did merge
+
+
+def test_version_2_store_gains_seq_and_dated(tmp_path):
+    path = tmp_path / "v2.duckdb"
+    with EventStore(path) as store:
+        store.put(Article("a", "A"), [_event("a", 1), replace(_event("a", 2, event_type="ASSAULT", cameo="190"),
+                                                              date_text=None)])
+    con = duckdb.connect(str(path))
+    for index in ("reports_doc", "reports_event"):
+        con.execute(f"DROP INDEX {index}")
+    con.execute("ALTER TABLE reports DROP COLUMN seq")
+    con.execute("ALTER TABLE reports DROP COLUMN dated")
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.close()
+    with EventStore(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        rows = store.con.execute("SELECT seq, dated FROM reports ORDER BY seq").fetchall()
+        assert rows == [(1, True), (2, False)]
+        store.put(Article("b", "B"), [_event("b", 1, day="2016-12-02")])
+        assert store.counts()["events"] == 2 and store.check() == []

@@ -8,9 +8,11 @@ pipeline once. An article that raises, runs past the time limit or kills its wor
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -36,7 +38,8 @@ Result = tuple[Article, "list[Event] | Failure"]
 
 _pipeline = None  # one per worker process
 _dictionaries: str | None = None  # set before workers start: code with PETRARCH dictionaries from this folder
-_coder: tuple[str, str | None] = ("hybrid", None)  # (rules|learned|hybrid, model folder or None for the shipped one)
+# (rules|learned|hybrid, model folder or None for the shipped one, parse with spaCy's stock pipeline)
+_coder: tuple[str, str | None, bool] = ("hybrid", None, False)
 
 
 class _DictionaryCoder:
@@ -58,23 +61,29 @@ def use_dictionaries(folder: str | None) -> None:
     _dictionaries, _pipeline = folder, None
 
 
-def use_coder(coder: str, model: str | None = None) -> None:
-    """Code with wirecoder's rules, learned model or both (see docs/model-card.md)."""
+def use_coder(coder: str, model: str | None = None, full_parse: bool = False) -> None:
+    """Code with wirecoder's rules, learned model or both (see docs/model-card.md); `full_parse` parses with
+    spaCy's pipeline as it ships (`Pipeline.default`)."""
     global _coder, _dictionaries, _pipeline
-    if (coder, model) != _coder or _dictionaries is not None:
-        _coder, _dictionaries, _pipeline = (coder, model), None, None
+    if (coder, model, full_parse) != _coder or _dictionaries is not None:
+        _coder, _dictionaries, _pipeline = (coder, model, full_parse), None, None
 
 
 def _worker_pipeline():
     global _pipeline
     if _pipeline is None:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        # a Dask worker has loaded NumPy before any task runs, so the variable above comes too late there:
+        # cap BLAS at one thread per process at run time (more only oversubscribe the cores)
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1, user_api="blas")
         if _dictionaries is not None:
             _pipeline = _DictionaryCoder(_dictionaries)
         else:
             from .pipeline import Pipeline
 
-            _pipeline = Pipeline.default(coder=_coder[0], model=_coder[1])
+            _pipeline = Pipeline.default(coder=_coder[0], model=_coder[1], full_parse=_coder[2])
     return _pipeline
 
 
@@ -84,8 +93,15 @@ class _TimeLimit(Exception):
 
 @contextmanager
 def _time_limit(seconds: float | None):
-    if not seconds or not hasattr(signal, "SIGALRM"):
+    """Raise _TimeLimit in this thread after `seconds`: by SIGALRM in a main thread, otherwise (a Dask worker
+    runs tasks in its own threads) by an exception set asynchronously on the thread, which Python raises at
+    the next bytecode it runs."""
+    if not seconds:
         yield
+        return
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
+        with _thread_time_limit(seconds):
+            yield
         return
 
     def expire(signum, frame):
@@ -98,6 +114,28 @@ def _time_limit(seconds: float | None):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def _thread_time_limit(seconds: float):
+    target = threading.get_ident()
+    lock = threading.Lock()
+    done = False
+
+    def expire() -> None:
+        with lock:
+            if not done:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(_TimeLimit))
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            done = True
+        timer.cancel()
 
 
 def code_one(article: Article, timeout: float | None = None) -> list[Event] | Failure:
@@ -175,7 +213,7 @@ def _collect(batch: list[Article], future: Future, pool: ProcessPoolExecutor, wo
 # --- Dask --------------------------------------------------------------------------------------
 
 def dask_code_chunk(articles: list[Article], out_dir: str, part: int, timeout: float | None = None,
-                    coder: tuple[str, str | None] = ("hybrid", None)) -> str:
+                    coder: tuple[str, str | None, bool] = ("hybrid", None, False)) -> str:
     """Run on a Dask worker: code a chunk and write it as one Parquet part; returns the part's path."""
     import json
 
@@ -194,7 +232,8 @@ def dask_code_chunk(articles: list[Article], out_dir: str, part: int, timeout: f
     tmp = path.with_suffix(".tmp")
     con = duckdb.connect()
     con.execute("CREATE TABLE part (part INTEGER, seq INTEGER, article JSON, events JSON, error JSON)")
-    con.executemany("INSERT INTO part VALUES (?, ?, ?, ?, ?)", rows)
+    # one statement for the whole chunk: executemany costs milliseconds a row
+    con.execute("INSERT INTO part VALUES " + ", ".join(["(?, ?, ?, ?, ?)"] * len(rows)), [v for r in rows for v in r])
     con.execute(f"COPY part TO '{tmp}' (FORMAT PARQUET)")
     con.close()
     os.replace(tmp, path)  # a part is complete or absent

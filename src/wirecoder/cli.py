@@ -136,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="with --engine dask: keep the workers' Parquet parts here")
     code.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
                       help="reject an article whose coding takes longer (default 120)")
+    code.add_argument("--full-parse", action="store_true",
+                      help="parse with spaCy's pipeline exactly as it ships (slower, the same events; docs/scale.md)")
     code.add_argument("--dedup-window-days", type=int, default=None, metavar="N",
                       help="deduplication: two reports may be this many days apart (default 1; docs/dedup.md)")
     code.add_argument("--dedup-max-km", type=float, default=None, metavar="KM",
@@ -308,7 +310,7 @@ def cmd_code(args: argparse.Namespace) -> int:
             from .learned.model import load_model
 
             load_model(args.model)  # validate up front
-        use_coder(args.coder, args.model)
+        use_coder(args.coder, args.model, args.full_parse)
     store = None if args.no_store else EventStore(args.db, dedup=_dedup_params(args))
     n_articles = n_rejected = n_events = 0
     table_rows = []

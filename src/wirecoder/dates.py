@@ -136,6 +136,8 @@ class _Rule:
     name: str
     pattern: re.Pattern[str]
     resolve: Callable[[re.Match[str], date | None, str], Resolved | None]
+    # a quick search every match needs to find: the rule's slow pattern is not tried on text without it
+    needs: re.Pattern[str] | None = None
 
 
 # --- calendar helpers -------------------------------------------------------------------------------
@@ -290,6 +292,7 @@ def _year(m: re.Match[str], published: date | None, direction: str) -> Resolved 
 
 
 _FLAGS = re.IGNORECASE
+_ANY_YEAR = re.compile(r"19\d\d|20\d\d|2100")
 _RULES = (
     _Rule("relative_day", re.compile(
         rf"\b(?:(?:early|late|earlier|later)\s+)?(?P<word>{_alternation(RELATIVE_DAYS)})"
@@ -300,7 +303,7 @@ _RULES = (
         _FLAGS), _weekday),
     _Rule("weekend", re.compile(
         rf"{_lookbehind(('over', 'at', 'during', 'on', 'through', 'throughout'))}the\s+weekend\b", _FLAGS),
-        _weekend),
+        _weekend, re.compile("weekend", re.IGNORECASE)),
     _Rule("relative_period", re.compile(
         rf"\b(?:(?:{EDGE}|earlier|later)[-\s]+)?{RELATIVE}\s+(?P<unit>weekend|week|month|year)\b", _FLAGS),
         _relative_period),
@@ -320,11 +323,11 @@ _RULES = (
         rf"\b(?:{EDGE}[-\s]+)?{MONTH},?\s+(?:of\s+)?{YEAR}", _FLAGS), _month_year),
     _Rule("month_in_context", re.compile(
         rf"(?:\b{EDGE}[-\s]+|\b{RELATIVE}\s+|{_lookbehind(CONTEXT_PREPOSITIONS)}){MONTH_FULL}\b", _FLAGS),
-        _month_in_context),
+        _month_in_context, re.compile(MONTH_FULL)),
     _Rule("year_in_context", re.compile(
-        rf"(?:\b{EDGE}[-\s]+|{_lookbehind(CONTEXT_PREPOSITIONS)}){BARE_YEAR}", _FLAGS), _year),
+        rf"(?:\b{EDGE}[-\s]+|{_lookbehind(CONTEXT_PREPOSITIONS)}){BARE_YEAR}", _FLAGS), _year, _ANY_YEAR),
     _Rule("year_modifier", re.compile(
-        rf"{_lookbehind(YEAR_DETERMINERS)}{BARE_YEAR}(?=\s+[a-z])", _FLAGS), _year),
+        rf"{_lookbehind(YEAR_DETERMINERS)}{BARE_YEAR}(?=\s+[a-z])", _FLAGS), _year, _ANY_YEAR),
 )
 
 _ISO_TIMESTAMP = re.compile(
@@ -341,6 +344,8 @@ def _check_direction(direction: str) -> None:
 
 def _candidates(text: str, published: date | None, direction: str):
     for rule in _RULES:
+        if rule.needs is not None and rule.needs.search(text) is None:
+            continue
         for m in rule.pattern.finditer(text):
             try:
                 resolved = rule.resolve(m, published, direction)

@@ -154,15 +154,16 @@ def parties_compatible(a: ReportKey, b: ReportKey) -> tuple[bool, str]:
 
 # The new report's fields as `blocking_sql` reads them (a row of the store's candidate query).
 BLOCKING_FIELDS = {"t": "VARCHAR", "d": "VARCHAR", "neg": "BOOLEAN", "a": "VARCHAR[]", "rc": "VARCHAR[]",
-                   "c": "VARCHAR[]", "sym": "BOOLEAN", "pc": "VARCHAR", "g": "BIGINT", "day": "DATE", "lo": "DATE", "hi": "DATE",
-                   "end": "DATE"}
+                   "c": "VARCHAR[]", "sym": "BOOLEAN", "pc": "VARCHAR", "g": "BIGINT", "day": "DATE", "lo": "DATE",
+                   "hi": "DATE", "end": "DATE"}
 
 
 def blocking_fields(key: ReportKey, params: DedupParams) -> dict:
     """A new report's values for `blocking_sql`."""
     row = {"t": key.event_type, "d": key.doc_id, "neg": key.factuality == "negated", "a": sorted(key.actors),
-           "rc": sorted(key.recipients), "c": sorted(key.actors | key.recipients), "sym": key.event_type in SYMMETRIC_TYPES, "pc": key.place_country,
-           "g": key.geonameid, "day": None, "lo": None, "hi": None, "end": None}
+           "rc": sorted(key.recipients), "c": sorted(key.actors | key.recipients),
+           "sym": key.event_type in SYMMETRIC_TYPES, "pc": key.place_country, "g": key.geonameid, "day": None,
+           "lo": None, "hi": None, "end": None}
     if key.day is not None:
         lo, hi = date_reach(key, params)
         row.update(day=key.day.isoformat(), lo=lo.isoformat(), hi=hi.isoformat(),

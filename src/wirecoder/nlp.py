@@ -20,9 +20,12 @@ def use_numpy_ops() -> None:
     set_current_ops(NumpyOps(use_blis=False))
 
 
-@functools.lru_cache(maxsize=2)
-def load_nlp(fast_ops: bool = True):
-    """The spaCy pipeline wirecoder parses with. Raises ModelError with a fix when it is missing."""
+@functools.lru_cache(maxsize=4)
+def load_nlp(fast_ops: bool = True, full_parse: bool = False):
+    """The spaCy pipeline wirecoder parses with. Raises ModelError with a fix when it is missing.
+
+    By default the attribute ruler matches with array operations (`ruler.FastRuler`, the same annotations
+    about five times faster); `full_parse` keeps spaCy's pipeline exactly as it ships (docs/scale.md)."""
     if fast_ops:
         use_numpy_ops()
     try:
@@ -35,6 +38,10 @@ def load_nlp(fast_ops: bool = True):
     nlp = module.load()
     if nlp.meta.get("version") != MODEL_VERSION:
         raise ModelError(f"expected model version {MODEL_VERSION}, found {nlp.meta.get('version')}")
+    if not full_parse:
+        from .ruler import install
+
+        install(nlp)
     return nlp
 
 

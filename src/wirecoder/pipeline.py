@@ -84,13 +84,15 @@ class Pipeline:
         self.truecaser = Truecaser.from_knowledge(kb, gazetteer, lexicon)
 
     @classmethod
-    def default(cls, coder: str = DEFAULT_CODER, model: str | None = None) -> Pipeline:
+    def default(cls, coder: str = DEFAULT_CODER, model: str | None = None, *, full_parse: bool = False) -> Pipeline:
         """The standard pipeline; `coder` is rules, learned or hybrid, `model` a trained model folder
-        (default: the model shipped in the package)."""
+        (default: the model shipped in the package); `full_parse` parses with spaCy's pipeline exactly as it
+        ships instead of the faster equivalent (`nlp.load_nlp`)."""
         event_model = None
         if coder != "rules":
             event_model = load_model(model) if model else default_model()
-        return cls(load_nlp(), default_kb(), default_gazetteer(), load_lexicon(), event_model, coder)
+        return cls(load_nlp(full_parse=full_parse), default_kb(), default_gazetteer(), load_lexicon(), event_model,
+                   coder)
 
     def code(self, article: Article) -> list[Event]:
         text, offset = parse_text(article, self.truecaser)
