@@ -51,26 +51,26 @@ DASK_MEMORY_LIMIT = "2GiB"
 
 
 class TreeMemory:
-    """Peak RSS of a process and its children (total, the parent alone, the largest child)."""
+    """Peak RSS of a process tree: in all, of the `main` process (the command), and of its largest other one
+    (a worker). For Dask the tree is this benchmark's own: the cluster's workers are its children."""
 
-    def __init__(self, pid: int, interval: float = 0.2) -> None:
-        self.pid, self.interval = pid, interval
+    def __init__(self, root: int, main: int, interval: float = 0.2) -> None:
+        self.root, self.main, self.interval = root, main, interval
         self.total = self.parent = self.child = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         with contextlib.suppress(psutil.Error):
-            root = psutil.Process(self.pid)
+            root = psutil.Process(self.root)
             while not self._stop.is_set():
-                sizes = []
+                sizes = {}
                 for proc in [root, *root.children(recursive=True)]:
                     with contextlib.suppress(psutil.Error):
-                        sizes.append(proc.memory_info().rss)
-                if sizes:
-                    self.total = max(self.total, sum(sizes))
-                    self.parent = max(self.parent, sizes[0])
-                    self.child = max([self.child, *sizes[1:]])
+                        sizes[proc.pid] = proc.memory_info().rss
+                self.total = max(self.total, sum(sizes.values()) - (sizes.get(os.getpid(), 0)))
+                self.parent = max(self.parent, sizes.get(self.main, 0))
+                self.child = max([self.child, *(v for k, v in sizes.items() if k not in (self.main, os.getpid()))])
                 self._stop.wait(self.interval)
 
     def __enter__(self) -> TreeMemory:
@@ -82,7 +82,8 @@ class TreeMemory:
         self._thread.join()
 
 
-def run_cli(name: str, corpus: Path, extra: list[str], tmp: Path, store_from: Path | None = None) -> dict:
+def run_cli(name: str, corpus: Path, extra: list[str], tmp: Path, store_from: Path | None = None,
+            cluster: bool = False) -> dict:
     args = [str(WIRECODER), "code", str(corpus), "--format", "jsonl", *extra]
     if "--db" in extra:
         db = Path(extra[extra.index("--db") + 1])
@@ -91,7 +92,7 @@ def run_cli(name: str, corpus: Path, extra: list[str], tmp: Path, store_from: Pa
     start = time.perf_counter()
     with open(os.devnull, "wb") as out, open(tmp / f"{name}.err", "wb") as err:
         proc = subprocess.Popen(args, stdout=out, stderr=err)
-        with TreeMemory(proc.pid) as mem:
+        with TreeMemory(os.getpid() if cluster else proc.pid, proc.pid) as mem:
             code = proc.wait()
     seconds = time.perf_counter() - start
     last = (tmp / f"{name}.err").read_text(errors="replace").strip().splitlines()[-1:]
@@ -126,7 +127,7 @@ def end_to_end(corpus: Path, stores: list[Path], n_articles: int, modes: set[str
                 for name, extra in (("dask-no-store", ["--no-store"]),
                                     ("dask-store-empty", ["--db", str(tmp / "dask.duckdb")])):
                     results.append(run_cli(name, corpus, ["--engine", "dask", "--scheduler",
-                                                          cluster.scheduler_address, *extra], tmp))
+                                                          cluster.scheduler_address, *extra], tmp, cluster=True))
                     print(json.dumps(results[-1]), flush=True)
     for r in results:
         r["articles_per_s"] = round(n_articles / r["seconds"], 2)

@@ -87,6 +87,8 @@ def test_local_dask_cluster_equals_single_process(tmp_path):
         # with the CLI's default time limit: Dask runs tasks in worker threads, where SIGALRM cannot be used
         got = _dicts(code_dask(articles, cluster.scheduler_address, out_dir=tmp_path / "parts", chunk=3,
                                timeout=120.0))
+        direct = _dicts(code_dask(articles, cluster.scheduler_address, chunk=3, timeout=120.0))  # no parts
+    assert direct == expected
     assert got == expected
     assert len(list((tmp_path / "parts").glob("part-*.parquet"))) == 4
 

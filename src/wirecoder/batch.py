@@ -11,7 +11,6 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
-import tempfile
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -212,17 +211,22 @@ def _collect(batch: list[Article], future: Future, pool: ProcessPoolExecutor, wo
 
 # --- Dask --------------------------------------------------------------------------------------
 
-def dask_code_chunk(articles: list[Article], out_dir: str, part: int, timeout: float | None = None,
-                    coder: tuple[str, str | None, bool] = ("hybrid", None, False)) -> str:
-    """Run on a Dask worker: code a chunk and write it as one Parquet part; returns the part's path."""
+def dask_code_chunk(articles: list[Article], out_dir: str | None, part: int, timeout: float | None = None,
+                    coder: tuple[str, str | None, bool] = ("hybrid", None, False)) -> str | list:
+    """Run on a Dask worker: code a chunk. With `out_dir`, write it as one Parquet part and return the part's
+    path; without, return the results themselves (Dask sends them back), which costs the worker and the client
+    nothing beyond coding."""
     import json
+
+    use_coder(*coder)
+    results = code_chunk(articles, timeout)
+    if out_dir is None:
+        return results
 
     import duckdb
 
-    use_coder(*coder)
-
     rows = []
-    for seq, (article, result) in enumerate(zip(articles, code_chunk(articles, timeout), strict=True)):
+    for seq, (article, result) in enumerate(zip(articles, results, strict=True)):
         if isinstance(result, Failure):
             events, error = None, json.dumps({"code": result.code, "message": result.message})
         else:
@@ -261,8 +265,8 @@ def read_part(path: str) -> Iterator[Result]:
 
 def code_dask(articles: Iterable[Article], scheduler: str, *, out_dir: str | Path | None = None,
               timeout: float | None = None, chunk: int = CHUNK_ARTICLES, in_flight: int = 8) -> Iterator[Result]:
-    """Code on a Dask cluster: workers write Parquet parts under `out_dir` (kept when given); results
-    are read back and yielded in input order for loading into the store."""
+    """Code on a Dask cluster, yielding results in input order for loading into the store. With `out_dir`,
+    workers also write each chunk as a Parquet part there, which is kept and read back."""
     try:
         from distributed import Client
     except ImportError as exc:
@@ -270,21 +274,28 @@ def code_dask(articles: Iterable[Article], scheduler: str, *, out_dir: str | Pat
 
         raise WirecoderError("the Dask engine needs the 'distributed' package",
                              hint="pip install 'wirecoder[dask]'") from exc
-    keep = out_dir is not None
-    directory = Path(out_dir) if keep else Path(tempfile.mkdtemp(prefix="wirecoder-dask-"))
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = None
+    if out_dir is not None:
+        directory = Path(out_dir)
+        directory.mkdir(parents=True, exist_ok=True)
     client = Client(scheduler)
     pending: deque = deque()
+
+    def collect() -> Iterator[Result]:
+        batch, future = pending.popleft()
+        result = future.result()
+        if isinstance(result, str):
+            yield from read_part(result)
+        else:
+            yield from zip(batch, result, strict=True)
+
     try:
         for part, batch in enumerate(_chunks(articles, chunk)):
-            pending.append(client.submit(dask_code_chunk, batch, str(directory), part, timeout, _coder, pure=False))
+            where = None if directory is None else str(directory)
+            pending.append((batch, client.submit(dask_code_chunk, batch, where, part, timeout, _coder, pure=False)))
             while len(pending) >= in_flight:
-                yield from read_part(pending.popleft().result())
+                yield from collect()
         while pending:
-            yield from read_part(pending.popleft().result())
+            yield from collect()
     finally:
         client.close()
-        if not keep:
-            for p in directory.glob("part-*.parquet"):
-                p.unlink()
-            directory.rmdir()
