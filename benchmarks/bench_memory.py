@@ -65,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
             if doc != last:
                 state["articles"] += 1
                 last = doc
+                if state["articles"] % 1000 == 0 and samples:  # progress, so a stopped run still tells
+                    print(json.dumps({"articles": state["articles"], **samples[-1]}), flush=True)
         code = proc.wait()
         stop.set()
         thread.join()
