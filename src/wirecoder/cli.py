@@ -19,6 +19,8 @@ EXIT_OK, EXIT_ERROR, EXIT_TOO_MANY_REJECTED = 0, 1, 2
 # Coded articles are stored this many at a time, or whatever has arrived after this many seconds.
 STORE_BATCH = 64
 STORE_SECONDS = 2.0
+# DuckDB's memory while `code` writes: its cache of the file would otherwise grow with the store
+STORE_MEMORY = "256MB"
 
 CODE_EXAMPLES = """examples:
   wirecoder code examples/                      # code a folder, print a table, store in ./wirecoder.duckdb
@@ -311,7 +313,7 @@ def cmd_code(args: argparse.Namespace) -> int:
 
             load_model(args.model)  # validate up front
         use_coder(args.coder, args.model, args.full_parse)
-    store = None if args.no_store else EventStore(args.db, dedup=_dedup_params(args))
+    store = None if args.no_store else EventStore(args.db, dedup=_dedup_params(args), memory_limit=STORE_MEMORY)
     n_articles = n_rejected = n_events = 0
     table_rows = []
     inputs = iter_inputs(args.paths, published=args.published, stdin=sys.stdin.buffer)
