@@ -233,7 +233,7 @@ def test_blocking_sql_never_rejects_a_pair_compare_would_score():
         [i, o.event_type, o.doc_id, o.factuality, o.day, o.precision, o.dated, o.geonameid, o.place_country,
          sorted(o.actors), sorted(o.recipients)] for i, (_, o) in enumerate(pairs)])
     spec = json.dumps([{"i": "INTEGER", **BLOCKING_FIELDS}])
-    rows = json.dumps([{"i": i, **blocking_fields(n, P)} for i, (n, _) in enumerate(pairs)])
+    rows = json.dumps([{"i": i, **blocking_fields(n, P)} for i, (n, _) in enumerate(pairs)], default=str)
     kept = {i for (i,) in con.execute(
         f"WITH n AS (SELECT unnest(from_json(?::JSON, '{spec}'), recursive := true)) "
         f"SELECT r.i FROM r JOIN n ON r.i = n.i WHERE {blocking_sql('r', 'n')}", [rows]).fetchall()}

@@ -166,8 +166,7 @@ def blocking_fields(key: ReportKey, params: DedupParams) -> dict:
            "lo": None, "hi": None, "end": None}
     if key.day is not None:
         lo, hi = date_reach(key, params)
-        row.update(day=key.day.isoformat(), lo=lo.isoformat(), hi=hi.isoformat(),
-                   end=date_reach(key, params, other_dated=True)[1].isoformat())
+        row.update(day=key.day, lo=lo, hi=hi, end=date_reach(key, params, other_dated=True)[1])
     return row
 
 

@@ -29,7 +29,6 @@ class FastRuler:
     """Stands in for an AttributeRuler's `match` and `set_annotations` (see `install`)."""
 
     def __init__(self, ruler) -> None:
-        self.ruler = ruler
         strings = ruler.vocab.strings
         self.strings = strings
         self.rules = []  # (attrs, index, [pattern: [token predicate: [(column, kind, value)]]])

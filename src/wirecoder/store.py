@@ -273,7 +273,7 @@ class EventStore:
                 continue
             row = {"i": i, **blocking_fields(k, self.dedup), "days": [], "periods": []}
             if k.day is not None:
-                lo, hi = date.fromisoformat(row["lo"]), date.fromisoformat(row["hi"])
+                lo, hi = row["lo"], row["hi"]
                 near, far = k.day - timedelta(days=CANDIDATE_DAYS), k.day + timedelta(days=CANDIDATE_DAYS)
                 row.update(days=_buckets(max(lo, near), min(hi, far)), periods=_buckets(near, min(hi, far)))
             rows.append(row)
