@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -10,11 +11,15 @@ import time
 from collections.abc import Sequence
 from datetime import date
 
+import duckdb
+
 from . import __version__
-from .errors import WirecoderError
-from .store import DEFAULT_DB, SCHEMA_VERSION
+from .errors import StoreDamagedError, WirecoderError
+from .store import DEFAULT_DB, SCHEMA_VERSION, store_error
 
 EXIT_OK, EXIT_ERROR, EXIT_TOO_MANY_REJECTED = 0, 1, 2
+# file-system failures reported as coded store errors instead of tracebacks: full, read-only, not permitted
+STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO)
 
 # Coded articles are stored this many at a time, or whatever has arrived after this many seconds.
 STORE_BATCH = 64
@@ -278,6 +283,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WirecoderError as exc:
         print(f"wirecoder: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except (duckdb.Error, OSError) as exc:
+        if isinstance(exc, OSError) and exc.errno not in STORAGE_ERRNOS:
+            raise
+        where = getattr(exc, "filename", None) or getattr(args, "db", None) or "wirecoder"
+        print(f"wirecoder: {store_error(exc, where, 'cannot go on')}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("wirecoder: interrupted; stored articles are complete", file=sys.stderr)
         return 130
@@ -330,9 +341,10 @@ def cmd_code(args: argparse.Namespace) -> int:
             if isinstance(events, Failure):
                 counter["rejected"] += 1
                 where = article.source_path or article.doc_id
-                print(f"wirecoder: [{events.code}] {where}: {events.message}", file=sys.stderr)
+                message = f"article {article.doc_id}: {events.message}" if article.source_path else events.message
+                print(f"wirecoder: [{events.code}] {where}: {message}", file=sys.stderr)
                 if store is not None:
-                    store.reject(where, None, events.code, events.message)
+                    store.reject(where, None, events.code, message)
                 continue
             n_articles += 1
             n_events += len(events)
@@ -457,13 +469,15 @@ def cmd_dictionaries_check(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     with _open_store(args.db) as store:
         problems = store.check()
-        counts = store.counts()
-    summary = ", ".join(f"{n} {table}" for table, n in counts.items())
+        counts = None if problems else store.counts()
     if problems:
+        code = StoreDamagedError.code
         for problem in problems:
-            print(f"wirecoder: {args.db}: {problem}", file=sys.stderr)
-        print(f"wirecoder: {len(problems)} problem(s) in {args.db} ({summary})", file=sys.stderr)
+            print(f"wirecoder: [{code}] {args.db}: {problem}", file=sys.stderr)
+        print(f"wirecoder: [{code}] {args.db}: {len(problems)} problem(s) (restore the store from a backup, or "
+              "re-code its articles into a new store)", file=sys.stderr)
         return EXIT_ERROR
+    summary = ", ".join(f"{n} {table}" for table, n in counts.items())
     print(f"{args.db}: ok, schema {SCHEMA_VERSION} ({summary})")
     return EXIT_OK
 

@@ -49,3 +49,27 @@ class StoreError(WirecoderError):
     """The event store cannot be opened or written."""
 
     code = "W400"
+
+
+class StoreBusyError(StoreError):
+    """Another process holds the store's file lock."""
+
+    code = "W401"
+
+
+class StoreDamagedError(StoreError):
+    """The store file is not a readable DuckDB database or a table in it cannot be read."""
+
+    code = "W402"
+
+
+class StoreReadOnlyError(StoreError):
+    """The store (or its folder) cannot be written: permissions or a read-only file system."""
+
+    code = "W403"
+
+
+class StoreFullError(StoreError):
+    """The disk holding the store or the temporary folder is full."""
+
+    code = "W404"

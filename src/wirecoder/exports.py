@@ -418,6 +418,15 @@ def export(store, out: Path, fmt: str, *, filters: Filters = Filters(), level: s
                 return _write_parquet(source, tmp)
             return _write_delimited(source, tmp, "\t" if fmt == "tsv" else ",")
     except (OSError, duckdb.Error) as exc:
+        from .errors import StoreDamagedError, StoreFullError
+        from .store import store_error
+
+        damaged = store_error(exc, getattr(store, "path", "store"), "cannot read the events to export")
+        if isinstance(damaged, StoreDamagedError):
+            raise damaged from exc
+        full = store_error(exc, str(out), "cannot write the export")
+        if isinstance(full, StoreFullError):
+            raise full from exc
         raise ExportError(f"cannot write export: {exc}", source=str(out)) from exc
 
 

@@ -8,21 +8,24 @@ article with the same text changes nothing. Schema: docs/store.md.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import groupby
 from pathlib import Path
 
 import duckdb
 
 from . import __version__
 from .dedup import BLOCKING_FIELDS, DedupParams, ReportKey, best_match, blocking_fields, blocking_sql
-from .errors import StoreError
+from .errors import StoreBusyError, StoreDamagedError, StoreError, StoreFullError, StoreReadOnlyError
 from .schema import PLACE_FIELDS, Article, Event
 
 SCHEMA_VERSION = 3
@@ -91,6 +94,42 @@ def _migrate_v2(con) -> None:
 MIGRATIONS = {1: _migrate_v1, 2: _migrate_v2}
 
 
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+?) \(PID (\d+)\)")
+_DAMAGE = ("not a valid DuckDB database", "Could not read enough bytes", "Corrupt database", "checksum",
+           "Serialization Error", "INTERNAL Error", "database has been invalidated", "Failed to read")
+_READ_ONLY = ("Permission denied", "Read-only file system", "read-only mode")
+
+
+def store_error(exc: Exception, path: str, doing: str) -> StoreError:
+    """The coded error for a DuckDB or file-system failure while `doing` something with the store at `path`:
+    busy (another process holds the lock), damaged, not writable, disk full, or else the generic W400."""
+    text = str(exc)
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "No space left on device" in text:
+        return StoreFullError(f"{doing}: the disk is full", source=path,
+                              hint="free some space (the store and the temporary folder), then run the command "
+                                   "again; articles stored before are complete")
+    holder = _LOCK_HOLDER.search(text)
+    if holder or "Could not set lock" in text:
+        who = f" (process {holder.group(2)}, {Path(holder.group(1)).name})" if holder else ""
+        return StoreBusyError(f"{doing}: another process holds the store{who}", source=path,
+                              hint="wait for it to finish or stop it (a running `wirecoder serve` or `code`), "
+                                   "or work on a copy of the file")
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) or \
+            any(s in text for s in _READ_ONLY):
+        return StoreReadOnlyError(f"{doing}: the store cannot be written ({_first_line(text)})", source=path,
+                                  hint="check the file's and its folder's permissions, or read it with "
+                                       "`wirecoder query`/`serve --read-only`")
+    if any(s in text for s in _DAMAGE):
+        return StoreDamagedError(f"{doing}: the store is damaged ({_first_line(text)})", source=path,
+                                 hint="restore it from a backup, or re-code the articles into a new store; "
+                                      "`wirecoder doctor` lists what can still be read")
+    return StoreError(f"{doing}: {_first_line(text)}", source=path)
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "unknown error"
+
+
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -106,9 +145,8 @@ class EventStore:
         self._replaced: set[str] = set()
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.Error as exc:
-            raise StoreError(f"cannot open store: {exc}", source=self.path,
-                             hint="is another wirecoder process writing to it?") from exc
+        except (duckdb.Error, OSError) as exc:
+            raise store_error(exc, self.path, "cannot open the store") from exc
         if memory_limit is not None:
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
         if not read_only:
@@ -137,9 +175,9 @@ class EventStore:
                 self.con.execute(ddl)
             self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
             self.con.execute("COMMIT")
-        except duckdb.Error as exc:
-            self.con.execute("ROLLBACK")
-            raise StoreError(f"cannot migrate store: {exc}", source=self.path) from exc
+        except (duckdb.Error, OSError) as exc:
+            self._rollback()
+            raise store_error(exc, self.path, "cannot migrate the store") from exc
         self._recluster_v1()
 
     def _recluster_v1(self) -> None:
@@ -200,16 +238,23 @@ class EventStore:
                 group.append((article, events, digest))
             self._write(group)
             self.con.execute("COMMIT")
-        except duckdb.Error as exc:
-            self.con.execute("ROLLBACK")
+        except (duckdb.Error, OSError) as exc:
+            self._rollback()
             self._seq = None
             which = ", ".join(a.doc_id for a, _ in items[:3]) + (" ..." if len(items) > 3 else "")
-            raise StoreError(f"cannot store article(s) {which}: {exc}", source=self.path) from exc
+            raise store_error(exc, self.path, f"cannot store article(s) {which}") from exc
         return stored
+
+    def _rollback(self) -> None:
+        """Undo the open transaction; when DuckDB cannot (its database is invalidated after a fatal error), the
+        file keeps what the last commit wrote."""
+        with suppress(duckdb.Error):
+            self.con.execute("ROLLBACK")
 
     def _remove_article(self, doc_id: str) -> None:
         touched = [r[0] for r in self.con.execute(
             "SELECT DISTINCT event_id FROM reports WHERE doc_id = ?", [doc_id]).fetchall()]
+        self._uncount(doc_id)
         self.con.execute("DELETE FROM reports WHERE doc_id = ?", [doc_id])
         self.con.execute("DELETE FROM articles WHERE doc_id = ?", [doc_id])
         self._replaced.update(touched)
@@ -330,12 +375,13 @@ class EventStore:
             for event_id in event_ids if event_id in reports])
 
     def _count_entities(self, events: list[Event]) -> None:
+        """Add the reports to `entities` and `places`: `n_reports` counts the reports naming each (a report that
+        names an entity on both sides counts once), the same count `check` derives from `reports`."""
         entities: dict[str, list] = {}
         places: dict[int, list] = {}
         for event in events:
-            for e in event.actor + event.recipient:
-                if e.id:
-                    entities.setdefault(e.id, [e.id, e.name, e.country, e.sector, 0])[4] += 1
+            for e in {e.id: e for e in event.actor + event.recipient if e.id}.values():
+                entities.setdefault(e.id, [e.id, e.name, e.country, e.sector, 0])[4] += 1
             loc = event.location
             if loc is not None and loc.geonameid is not None:
                 places.setdefault(loc.geonameid, [loc.geonameid, loc.name, loc.country, loc.admin1, loc.lat,
@@ -346,6 +392,20 @@ class EventStore:
                          conflict=f"ON CONFLICT ({key}) DO UPDATE SET n_reports = {table}.n_reports + "
                                   "excluded.n_reports")
 
+    def _uncount(self, doc_id: str) -> None:
+        """Take an article's reports out of the `entities` and `places` counts (before they are deleted);
+        entities and places no report names any more are dropped."""
+        self.con.execute(
+            "UPDATE entities SET n_reports = entities.n_reports - c.n FROM (SELECT id, count(*) AS n FROM "
+            "(SELECT unnest(entity_ids) AS id FROM reports WHERE doc_id = ?) GROUP BY id) c "
+            "WHERE entities.entity_id = c.id", [doc_id])
+        self.con.execute(
+            "UPDATE places SET n_reports = places.n_reports - c.n FROM (SELECT geonameid AS g, count(*) AS n "
+            "FROM reports WHERE doc_id = ? AND geonameid IS NOT NULL GROUP BY 1) c WHERE places.geonameid = c.g",
+            [doc_id])
+        for table in ("entities", "places"):
+            self.con.execute(f"DELETE FROM {table} WHERE n_reports <= 0")
+
     def _insert(self, table: str, columns: tuple[tuple[str, str], ...], rows: list[list], conflict: str = "") -> None:
         """Append rows in one statement (benchmarks/README.md, "Into a store")."""
         if rows:
@@ -354,8 +414,17 @@ class EventStore:
                 self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {source} {conflict}")
 
     def reject(self, source: str, line: int | None, code: str, message: str) -> None:
-        self.con.execute("INSERT INTO rejected (source, line, code, message) VALUES (?, ?, ?, ?)",
-                         [source, line, code, message])
+        """Record a rejected input once: a re-run that rejects it again only updates `seen_at`."""
+        try:
+            self.con.execute("BEGIN TRANSACTION")
+            self.con.execute("DELETE FROM rejected WHERE source = ? AND line IS NOT DISTINCT FROM ? AND code = ? "
+                             "AND message = ?", [source, line, code, message])
+            self.con.execute("INSERT INTO rejected (source, line, code, message) VALUES (?, ?, ?, ?)",
+                             [source, line, code, message])
+            self.con.execute("COMMIT")
+        except (duckdb.Error, OSError) as exc:
+            self._rollback()
+            raise store_error(exc, self.path, f"cannot record the rejection of {source}") from exc
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -379,41 +448,129 @@ class EventStore:
         return [json.loads(r[0]) for r in rows]
 
     def check(self) -> list[str]:
-        """Integrity problems (empty when the store is sound): `wirecoder doctor`."""
+        """Every problem found (empty when the store is sound): `wirecoder doctor`. Reads every row of every
+        table, decodes every record, and derives again from the reports what is derived from them: article and
+        event report counts, the events themselves, and the entity and place counts."""
         problems = []
         version = self.schema_version()
         if version != SCHEMA_VERSION:
-            problems.append(f"schema version {version}, expected {SCHEMA_VERSION}")
+            problems.append(f"schema version {version}, expected {SCHEMA_VERSION} (opening it to write, e.g. with "
+                            "`wirecoder code`, migrates it)")
+        tables = {r[0] for r in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        for table in TABLE_NAMES:
+            if table not in tables:
+                problems.append(f"table {table} is missing")
+                continue
+            try:  # hashing each whole row makes DuckDB read (and checksum) every block of every column
+                self.con.execute(f"SELECT count(*), sum(hash({table})) FROM {table}").fetchone()
+            except duckdb.Error as exc:
+                problems.append(f"table {table} cannot be read ({_first_line(str(exc))})")
+        if problems:
+            return problems  # the derived checks below would only repeat the damage
+        try:
+            problems += self._check_counts()
+            problems += self._check_records()
+        except duckdb.Error as exc:
+            problems.append(f"the store could not be read to the end ({_first_line(str(exc))})")
+        return problems
+
+    def _check_counts(self) -> list[str]:
+        derived = ("FULL JOIN (SELECT {key} AS k, count(*) AS n FROM {source} GROUP BY 1) c ON t.{id} = c.k "
+                   "WHERE coalesce(t.n_reports, 0) <> coalesce(c.n, 0)")
         checks = {
             "articles whose report count does not match their reports":
-                "SELECT count(*) FROM articles a WHERE n_reports <> (SELECT count(*) FROM reports r "
-                "WHERE r.doc_id = a.doc_id)",
+                "SELECT count(*) FROM articles t " + derived.format(
+                    key="doc_id", source="reports", id="doc_id").replace("FULL JOIN", "LEFT JOIN"),
             "reports without their article": "SELECT count(*) FROM reports WHERE doc_id NOT IN "
                                              "(SELECT doc_id FROM articles)",
             "reports whose event is missing": "SELECT count(*) FROM reports WHERE event_id NOT IN "
                                               "(SELECT event_id FROM events)",
             "events without reports": "SELECT count(*) FROM events WHERE event_id NOT IN "
                                       "(SELECT event_id FROM reports)",
-            "events whose report count is wrong": "SELECT count(*) FROM events e WHERE n_reports <> "
-                                                 "(SELECT count(*) FROM reports r WHERE r.event_id = e.event_id)",
+            "events whose report count is wrong":
+                "SELECT count(*) FROM events t " + derived.format(
+                    key="event_id", source="reports", id="event_id").replace("FULL JOIN", "JOIN"),
+            "entities whose report count does not match the reports (or missing from entities)":
+                "SELECT count(*) FROM entities t " + derived.format(
+                    key="id", source="(SELECT unnest(entity_ids) AS id FROM reports)", id="entity_id"),
+            "places whose report count does not match the reports (or missing from places)":
+                "SELECT count(*) FROM places t " + derived.format(
+                    key="geonameid", source="reports WHERE geonameid IS NOT NULL", id="geonameid"),
         }
+        for table, key in (("articles", "doc_id"), ("reports", "report_id"), ("events", "event_id"),
+                           ("entities", "entity_id"), ("places", "geonameid")):
+            checks[f"{table} sharing a {key} (a damaged index)"] = \
+                f"SELECT count(*) - count(DISTINCT {key}) FROM {table}"
+        problems = []
         for what, sql in checks.items():
             n = self.con.execute(sql).fetchone()[0]
             if n:
                 problems.append(f"{n} {what}")
-        for doc_id, stored, text in self.con.execute("SELECT doc_id, content_hash, text FROM articles").fetchall():
+        return problems
+
+    def _check_records(self) -> list[str]:
+        """Article hashes, readable records, and each event equal to what its reports give (read in event order,
+        a batch of rows at a time)."""
+        problems = []
+        for doc_id, stored, text in _rows(self.con, "SELECT doc_id, content_hash, text FROM articles"):
             if content_hash(text) != stored:
                 problems.append(f"article {doc_id}: text does not match its content hash")
-        for report_id, record in self.con.execute("SELECT report_id, record FROM reports").fetchall():
-            try:
-                event_from_record(json.loads(record))
-            except (ValueError, KeyError, TypeError) as exc:
-                problems.append(f"report {report_id}: unreadable record ({exc})")
+        names = ", ".join(name for name, _ in EVENT_COLUMNS)
+        events = _rows(self.con, f"SELECT {names} FROM events ORDER BY event_id")
+        stored_event = next(events, None)
+        reports = _rows(self.con, "SELECT event_id, report_id, record, outlet FROM reports "
+                                  "ORDER BY event_id, report_id")
+        for event_id, group in groupby(reports, key=lambda r: r[0]):
+            told = []
+            for _, report_id, record, outlet in group:
+                try:
+                    told.append((event_from_record(json.loads(record)), outlet))
+                except (ValueError, KeyError, TypeError) as exc:
+                    problems.append(f"report {report_id}: unreadable record ({exc})")
+            while stored_event is not None and stored_event[0] < event_id:
+                stored_event = next(events, None)
+            if stored_event is None or stored_event[0] != event_id or len(told) < 1:
+                continue  # a missing event is counted by _check_counts
+            if [_comparable(v) for v in stored_event] != [_comparable(v) for v in _event_row(event_id, told)]:
+                problems.append(f"event {event_id}: does not match its reports")
         return problems
 
     def counts(self) -> dict[str, int]:
         return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("articles", "reports", "events", "rejected")}
+
+
+TABLE_NAMES = ("meta", "articles", "reports", "events", "entities", "places", "rejected")
+ROWS_PER_FETCH = 2048
+
+
+def _rows(con, sql: str) -> Iterator[tuple]:
+    """The rows of a query, fetched a batch at a time (bounded memory on a large store)."""
+    cur = con.cursor()
+    try:
+        cur.execute(sql)
+        while batch := cur.fetchmany(ROWS_PER_FETCH):
+            yield from batch
+    finally:
+        cur.close()
+
+
+def _comparable(value):
+    """A column value as it reads back from the store, for comparing a stored row with a derived one."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 9)
+    if isinstance(value, str) and value[:1] == "{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        return json.loads(json.dumps(value, default=_plain))
+    if isinstance(value, (list, tuple)):
+        return [_comparable(v) for v in value]
+    return value
 
 
 BUCKET_DAYS = 8  # candidates are joined on the type and the date's bucket of this many days
