@@ -105,3 +105,91 @@ def test_time_limit_holds_outside_the_main_thread(fake):
     assert out[0] == Failure("W110", "coding took longer than 0.5 s")
     assert time.monotonic() - start < 3
     assert code_one(_articles("b")[0], timeout=0.5) == []  # and a quick one is unaffected
+
+
+def test_loading_the_model_does_not_count_against_the_first_articles_time_limit(monkeypatch):
+    from wirecoder import pipeline
+
+    def slow_load(**kwargs):
+        time.sleep(1.5)  # stands for the model load, longer than the article's limit
+        return FakePipeline()
+
+    monkeypatch.setattr(batch, "_pipeline", None)
+    monkeypatch.setattr(pipeline.Pipeline, "default", staticmethod(slow_load))
+    results = [r for _, r in code_local(_articles("a", "b"), workers=1, timeout=0.5)]
+    assert results == [[], []]
+
+
+class StuckPipeline(FakePipeline):
+    def code(self, article):
+        if article.doc_id == "stuck":  # blocks the alarm as a long call inside a C extension does
+            import signal
+
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            time.sleep(30)
+        return []
+
+
+def test_a_worker_stuck_where_its_time_limit_cannot_reach_is_stopped_by_the_parent(monkeypatch):
+    monkeypatch.setattr(batch, "_pipeline", StuckPipeline())
+    monkeypatch.setattr(batch, "WORKER_START_SECONDS", 1.5)
+    start = time.monotonic()
+    results = list(code_local(_articles("a", "stuck", "b", "c"), workers=2, chunk=1, timeout=0.5))
+    outcome = {a.doc_id: r for a, r in results}
+    assert outcome["stuck"].code == "W110" and "stopped" in outcome["stuck"].message
+    assert [outcome[i] for i in "abc"] == [[], [], []]
+    assert time.monotonic() - start < 20  # not the 30 s the stuck call would take, twice
+
+
+def _children(pid: int) -> set[int]:
+    """Live processes whose parent is `pid` (Linux /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.add(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize("command", [
+    ["-c", "from wirecoder.batch import code_local; from wirecoder.schema import Article; import test_batch, "
+           "wirecoder.batch as b; b._pipeline = test_batch.FakePipeline(); "
+           "list(code_local([Article('slow', 'x')] * 40, workers=2, chunk=1))"],
+    ["-m", "wirecoder.cli", "code", str(EXAMPLES), "--workers", "2", "--no-store", "--format", "jsonl"],
+], ids=["pool", "cli"])
+def test_kill_9_of_a_multi_worker_run_leaves_no_process(command, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), *sys.path])}
+    run = subprocess.Popen([sys.executable, *command], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers := _children(run.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(workers) >= 2, "the workers did not start"
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait()
+        deadline = time.monotonic() + 10
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [w for w in workers if _alive(w)], "workers outlived their parent"
+    finally:
+        run.kill()
+        for w in _children(run.pid):
+            os.kill(w, signal.SIGKILL)

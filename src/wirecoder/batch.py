@@ -11,7 +11,9 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -25,6 +27,10 @@ from .schema import Article, Event
 
 CHUNK_ARTICLES = 8        # articles per task: large enough to amortise IPC, small enough to stream
 IN_FLIGHT_PER_WORKER = 2  # tasks queued per worker: keeps workers busy with bounded memory
+# A worker loads the model before its first task (5-20 s on a busy 2-core machine): the parent allows this
+# much on top of the articles' time limits before it stops a worker that does not answer.
+WORKER_START_SECONDS = 90
+PARENT_CHECK_SECONDS = 1.0  # how often a worker checks that the process that started it is alive
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,33 @@ def use_coder(coder: str, model: str | None = None, full_parse: bool = False) ->
     global _coder, _dictionaries, _pipeline
     if (coder, model, full_parse) != _coder or _dictionaries is not None:
         _coder, _dictionaries, _pipeline = (coder, model, full_parse), None, None
+
+
+def _die_with_parent() -> None:
+    """End this worker when its parent ends, even by kill -9: Linux sends SIGKILL when the parent dies
+    (PR_SET_PDEATHSIG); elsewhere, and as a backstop, a thread checks the parent's pid every second."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="wirecoder-parent-watch", daemon=True).start()
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _worker_start() -> None:
+    """A pool worker's initializer: tie its life to the parent's, then load the pipeline."""
+    _die_with_parent()
+    _worker_pipeline()
 
 
 def _worker_pipeline():
@@ -140,8 +173,9 @@ def _thread_time_limit(seconds: float):
 def code_one(article: Article, timeout: float | None = None) -> list[Event] | Failure:
     """Code one article in this process, turning any failure into a `Failure`."""
     try:
+        pipeline = _worker_pipeline()  # loading the model is not the article's time
         with _time_limit(timeout):
-            return _worker_pipeline().code(article)
+            return pipeline.code(article)
     except _TimeLimit:
         return Failure("W110", f"coding took longer than {timeout:g} s")
     except MemoryError:
@@ -167,7 +201,7 @@ def code_local(articles: Iterable[Article], *, workers: int = 1, timeout: float 
         for article in articles:
             yield article, code_one(article, timeout)
         return
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_pipeline)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_start)
     pending: deque[tuple[list[Article], Future]] = deque()
     source = _chunks(articles, chunk)
     try:
@@ -190,23 +224,40 @@ def _collect(batch: list[Article], future: Future, pool: ProcessPoolExecutor, wo
     """The chunk's results; when a worker died, retry its articles one by one in a fresh pool and
     resubmit the other queued chunks, so only the article that kills a worker is lost."""
     try:
-        return future.result(), pool
+        return future.result(timeout=_deadline(len(batch), timeout)), pool
     except BrokenProcessPool:
         pass
+    except TimeoutError:  # a worker stuck where its own time limit cannot reach (inside a C extension)
+        _stop(pool)
     pool.shutdown(wait=False, cancel_futures=True)
     results = []
     for article in batch:
-        single = ProcessPoolExecutor(max_workers=1, initializer=_worker_pipeline)
+        single = ProcessPoolExecutor(max_workers=1, initializer=_worker_start)
         try:
-            results.append(single.submit(code_one, article, timeout).result())
+            results.append(single.submit(code_one, article, timeout).result(timeout=_deadline(1, timeout)))
         except BrokenProcessPool:
             results.append(Failure("W111", "the worker coding this article crashed"))
+        except TimeoutError:
+            _stop(single)
+            results.append(Failure("W110", f"coding took longer than {timeout:g} s; the worker was stopped"))
         finally:
             single.shutdown(wait=False, cancel_futures=True)
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_pipeline)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_start)
     for idx, (other, _) in enumerate(pending):
         pending[idx] = (other, pool.submit(code_chunk, other, timeout))
     return results, pool
+
+
+def _deadline(n_articles: int, timeout: float | None) -> float | None:
+    """How long the parent waits for a task of `n_articles` before it stops the worker: the articles' own time
+    limits plus the worker's start-up. The worker's limit ends a slow article first; this one ends a stuck one."""
+    return None if not timeout else n_articles * timeout + WORKER_START_SECONDS
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill a pool's workers: the executor has no public way to end a task that runs."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
 
 
 # --- Dask --------------------------------------------------------------------------------------
