@@ -43,7 +43,7 @@ def _free_port() -> int:
 
 def _request(base: str, path: str, body: bytes | None = None) -> tuple[int, float]:
     req = urllib.request.Request(base + path, data=body, method="POST" if body is not None else "GET",
-                                 headers={"content-type": "text/plain"} if body is not None else {})
+                                 headers={"content-type": "text/plain", "x-wirecoder": "1"} if body is not None else {})
     start = time.perf_counter()
     try:
         with urllib.request.urlopen(req, timeout=120) as resp:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import re
+import threading
 import warnings
 from pathlib import Path
 
@@ -20,6 +22,14 @@ from wirecoder.schema import Article, Attribution, Entity, Event, Place  # noqa:
 from wirecoder.store import EventStore  # noqa: E402
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "api.md"
+# TestClient sends `Host: testserver`; the app answers only the names it is given (and loopback ones).
+TEST_HOST = "testserver"
+# What a script (no Origin header) sends with a write that is not JSON, docs/api.md "Security".
+SCRIPT = {"X-Wirecoder": "1"}
+
+
+def app_for_tests(db, **kwargs):
+    return create_app(db, allowed_hosts=[TEST_HOST], **kwargs)
 
 LAVROV = Entity("Sergey Lavrov", "Sergey Lavrov", "RUS", "GOV", "wc:person:sergey-lavrov")
 CAVUSOGLU = Entity("Mevlut Cavusoglu", "Mevlut Cavusoglu", "TUR", "GOV", "wc:person:mevlut-cavusoglu")
@@ -82,7 +92,7 @@ def db(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def client(db):
-    with TestClient(create_app(db, coder=FakeCoder(), read_only=True)) as c:
+    with TestClient(app_for_tests(db, coder=FakeCoder(), read_only=True)) as c:
         yield c
 
 
@@ -315,7 +325,7 @@ def test_validation_details_name_the_parameter(client):
 
 
 def test_wrong_method_is_405(client):
-    assert_error(client.delete("/api/events"), 405, "method_not_allowed")
+    assert_error(client.delete("/api/events", headers=SCRIPT), 405, "method_not_allowed")
 
 
 # --- coding ----------------------------------------------------------------------------------------
@@ -329,7 +339,7 @@ def writable(tmp_path, db):
 
     path = tmp_path / "w.duckdb"
     shutil.copy(db, path)
-    with TestClient(create_app(path, coder=FakeCoder(), max_body_bytes=2_000)) as c:
+    with TestClient(app_for_tests(path, coder=FakeCoder(), max_body_bytes=2_000)) as c:
         yield c
 
 
@@ -351,7 +361,8 @@ def test_code_stores_and_returns_events(writable):
 
 
 def test_code_accepts_plain_text(writable):
-    res = writable.post("/api/code", content=PASTED.encode(), headers={"Content-Type": "text/plain; charset=utf-8"})
+    res = writable.post("/api/code", content=PASTED.encode(),
+                        headers={"Content-Type": "text/plain; charset=utf-8", **SCRIPT})
     assert res.status_code == 200 and len(res.json()["events"]) == 1
 
 
@@ -369,8 +380,8 @@ def test_code_does_not_store_when_read_only(client, db):
     ({"json": {"text": PASTED, "published": "soon"}}, 400, "invalid_parameter"),
     ({"json": ["text"]}, 400, "invalid_parameter"),
     ({"content": b"{not json", "headers": {"Content-Type": "application/json"}}, 400, "invalid_parameter"),
-    ({"content": b"\xff\xfe text", "headers": {"Content-Type": "text/plain"}}, 400, "invalid_parameter"),
-    ({"content": b"<p>hi</p>", "headers": {"Content-Type": "text/html"}}, 415, "unsupported_media_type"),
+    ({"content": b"\xff\xfe text", "headers": {"Content-Type": "text/plain", **SCRIPT}}, 400, "invalid_parameter"),
+    ({"content": b"<p>hi</p>", "headers": {"Content-Type": "text/html", **SCRIPT}}, 415, "unsupported_media_type"),
 ])
 def test_code_rejects_bad_bodies(writable, kwargs, status, code):
     assert_error(writable.post("/api/code", **kwargs), status, code)
@@ -385,12 +396,12 @@ def test_code_rejects_oversized_bodies(writable):
         for _ in range(10):
             yield b"x" * 500
 
-    assert_error(writable.post("/api/code", content=chunks(), headers={"Content-Type": "text/plain"}),
+    assert_error(writable.post("/api/code", content=chunks(), headers={"Content-Type": "text/plain", **SCRIPT}),
                  413, "body_too_large")
 
 
 def test_code_needs_the_token_when_one_is_set(db):
-    with TestClient(create_app(db, coder=FakeCoder(), token="s3cret", read_only=True)) as c:
+    with TestClient(app_for_tests(db, coder=FakeCoder(), token="s3cret", read_only=True)) as c:
         assert c.get("/api/meta").json()["token_required"] is True
         assert_error(c.post("/api/code", json={"text": PASTED}), 401, "unauthorized")
         wrong = c.post("/api/code", json={"text": PASTED}, headers={"Authorization": "Bearer nope"})
@@ -405,15 +416,15 @@ def test_unexpected_errors_keep_the_shape(db):
         def code(self, article):
             raise RuntimeError("boom")
 
-    with TestClient(create_app(db, coder=Broken(), read_only=True), raise_server_exceptions=False) as c:
+    with TestClient(app_for_tests(db, coder=Broken(), read_only=True), raise_server_exceptions=False) as c:
         err = assert_error(c.post("/api/code", json={"text": PASTED}), 500, "internal_error")
         assert "boom" not in err["message"]  # no internals leak
 
 
 @pytest.mark.model
 def test_code_with_the_real_pipeline(tmp_path):
-    """POST /api/code loads Pipeline.default() lazily and codes the article for real."""
-    with TestClient(create_app(tmp_path / "real.duckdb")) as c:
+    """POST /api/code starts a worker process with the shipped pipeline and codes the article for real."""
+    with TestClient(app_for_tests(tmp_path / "real.duckdb")) as c:
         text = ("Leaders meet\n\nRussian President Vladimir Putin met Turkish President Recep Tayyip Erdogan in "
                 "Moscow on Tuesday, the Kremlin said.\n")
         res = c.post("/api/code", json={"text": text, "published": "2017-03-10"})
@@ -459,10 +470,26 @@ def test_dashboard_is_served_with_local_assets_only(client):
     assert (web / "vendor" / "NOTICE.md").exists() and (web / "vendor" / "LICENSE-world-atlas").exists()
 
 
-def test_code_refuses_work_beyond_capacity(db, monkeypatch):
-    import wirecoder.api as api
+class BlockingCoder(FakeCoder):
+    """Holds its coding slot until released."""
 
-    monkeypatch.setattr(api, "MAX_CONCURRENT_CODING", 0)  # every slot busy
-    with TestClient(create_app(db, coder=FakeCoder(), read_only=True)) as c:
-        r = c.post("/api/code", json={"text": "Russia met Turkey."})
-    assert r.status_code == 429 and r.json()["error"]["code"] == "too_many_requests"
+    def __init__(self) -> None:
+        self.started, self.release = threading.Event(), threading.Event()
+
+    def code(self, article: Article) -> list[Event]:
+        self.started.set()
+        assert self.release.wait(10)
+        return super().code(article)
+
+
+def test_code_refuses_work_beyond_capacity(db):
+    coder = BlockingCoder()
+    with TestClient(app_for_tests(db, coder=coder, read_only=True, code_workers=1)) as c, \
+            concurrent.futures.ThreadPoolExecutor(1) as pool:
+        first = pool.submit(c.post, "/api/code", json={"text": PASTED})
+        assert coder.started.wait(10)
+        err = assert_error(c.post("/api/code", json={"text": PASTED}), 429, "too_many_requests")
+        assert err["details"]["code_workers"] == 1
+        coder.release.set()
+        assert first.result(timeout=10).status_code == 200
+        assert c.post("/api/code", json={"text": PASTED}).status_code == 200  # the slot is free again

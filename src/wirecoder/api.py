@@ -8,39 +8,80 @@ A thin layer over the library, like the CLI: filters are `wirecoder.query.Filter
 
 DuckDB connections are not thread-safe: each request reads through its own cursor (a connection
 to the same database instance) and writes go through the store's connection under a lock.
-Reference: docs/api.md.
+Coding runs in worker processes with a time and a memory limit (`_InProcesses`), so a huge paste
+cannot stall reads. `_Guard` wraps the whole app: Host and Origin checks, body deadline, HEAD,
+security headers, and the JSON 500. Reference and threat model: docs/api.md.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import hmac
 import json
+import logging
+import multiprocessing
 import os
+import re
+import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager, contextmanager
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
+import uvicorn
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, StrictBool, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from . import __version__
-from .errors import InputError, WirecoderError
-from .query import LEVELS, Filters, QueryError, parse_bbox, stats, where
-from .schema import FACTUALITY, PLOVER_TYPES
+from .batch import Failure, _time_limit, _TimeLimit, code_one, limited_worker
+from .errors import InputError, StoreBusyError, StoreFullError, StoreReadOnlyError, WirecoderError
+from .query import LEVELS, MAX_OFFSET, Filters, QueryError, parse_bbox, stats, where
+from .schema import FACTUALITY, PLOVER_TYPES, Article
 
-# Coding is CPU-bound: more simultaneous jobs than cores only queue up; extra requests get 429.
-MAX_CONCURRENT_CODING = max(1, os.cpu_count() or 1)
+log = logging.getLogger(__name__)
+
 # A pasted article of 1 MB is ~30x a long-form feature (readers.py calibrates its own 2M-character
 # limit the same way); bigger bodies are refused with 413 before they are read in full.
 DEFAULT_MAX_BODY_BYTES = 1_000_000
+# Pasted text is coded while the analyst waits. 200,000 characters is ~3x the longest article in our
+# samples; it codes in 6-8 s and peaks at ~1.2 GB of address space (measured, docs/api.md "Limits").
+# Longer documents belong to `wirecoder code` (readers.MAX_TEXT_CHARS).
+MAX_PASTED_CHARS = 200_000
+# Each coding worker is a process holding the pipeline (~360 MB resident); when all are busy, 429.
+DEFAULT_CODE_WORKERS = 1
+DEFAULT_CODE_TIMEOUT = 60.0
+# Address-space cap (RLIMIT_AS) per worker: a loaded worker takes ~580 MB, a 200,000-character news
+# article peaks at ~1.2 GB, 200,000 characters of one-letter words at ~2 GB (which then gets a 422).
+DEFAULT_CODE_MEMORY_MB = 2048
+# SIGALRM interrupts Python code within milliseconds (measured), so a worker still busy this long after
+# its time limit is stuck in C code: it is killed and replaced.
+KILL_AFTER_SECONDS = 2.0
+LOAD_TIMEOUT_SECONDS = 120.0  # start a worker process and load the pipeline (~5 s)
+# Slow clients (slowloris): the whole body must arrive within BODY_TIMEOUT (1 MB at 33 KB/s), each
+# request's headers within HEADER_TIMEOUT; idle keep-alive connections close after KEEP_ALIVE.
+BODY_TIMEOUT_SECONDS = 30.0
+HEADER_TIMEOUT_SECONDS = 10.0
+KEEP_ALIVE_SECONDS = 5
+MAX_CONNECTIONS = 100  # uvicorn answers 503 past this many open connections
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A browser sends these cross-site only after a CORS preflight, which this server never grants.
+PREFLIGHT_HEADERS = ("x-wirecoder", "authorization")
 DEFAULT_LIMIT = 100
 MAX_PAGE = 1000
 # Network and map payloads stay small enough for the browser to draw at once.
@@ -82,8 +123,10 @@ ERROR_CODES = {
 _ERRORS = {status: {"model": ErrorResponse} for status in (400, 404, 500)}
 
 
-def error_response(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, "details": details}}, status_code=status)
+def error_response(status: int, code: str, message: str, details: Any = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, "details": details}}, status_code=status,
+                        headers=headers)
 
 
 def _wirecoder_details(exc: WirecoderError) -> dict:
@@ -118,11 +161,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(WirecoderError)
     async def _wirecoder_error(request: Request, exc: WirecoderError) -> JSONResponse:
+        if isinstance(exc, StoreBusyError | StoreFullError | StoreReadOnlyError):
+            return error_response(503, "store_unavailable", str(exc), _wirecoder_details(exc))
         return error_response(500, "internal_error", str(exc), _wirecoder_details(exc))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return error_response(500, "internal_error", f"unexpected {type(exc).__name__}", None)
+    # Any other exception is answered by _Guard: a handler for Exception would run in Starlette's
+    # ServerErrorMiddleware, outside every middleware, so its 500 would miss the security headers.
 
 
 # --- response models (documentation for /api/openapi.json) -----------------------------------------
@@ -265,6 +308,8 @@ class Meta(BaseModel):
     writable: bool
     token_required: bool
     max_body_bytes: int
+    max_text_chars: int
+    code_timeout_seconds: float
 
 
 class CodeRequest(BaseModel):
@@ -273,7 +318,7 @@ class CodeRequest(BaseModel):
     title: str | None = None
     outlet: str | None = None
     url: str | None = None
-    store: bool = Field(True, description="store the article and its events (when the server is writable)")
+    store: StrictBool = Field(True, description="store the article and its events (when the server is writable)")
 
 
 class CodeResult(BaseModel):
@@ -357,9 +402,9 @@ class _Reader:
 
 
 class Workbench:
-    """The store behind the app: per-request read cursors, one locked writer, a lazily loaded coder."""
+    """The store behind the app: per-request read cursors and one locked writer."""
 
-    def __init__(self, db_path: str | Path, *, coder=None, read_only: bool = False) -> None:
+    def __init__(self, db_path: str | Path, *, read_only: bool = False) -> None:
         from .store import EventStore
 
         self.db_path = str(db_path)
@@ -368,8 +413,6 @@ class Workbench:
         self._root = self.store.con.cursor()
         self._root_lock = threading.Lock()
         self._write_lock = threading.Lock()
-        self._coder = coder
-        self._coder_lock = threading.Lock()
 
     @contextmanager
     def reader(self) -> Iterator[_Reader]:
@@ -380,19 +423,6 @@ class Workbench:
         finally:
             cur.close()
 
-    def coder(self):
-        with self._coder_lock:
-            if self._coder is None:
-                from .pipeline import Pipeline
-
-                self._coder = Pipeline.default()
-            return self._coder
-
-    def code(self, article) -> list:
-        coder = self.coder()
-        with self._coder_lock:  # spaCy pipelines are not safe to share between threads
-            return coder.code(article)
-
     def put(self, article, events) -> None:
         with self._write_lock:
             self.store.put(article, events)
@@ -400,6 +430,139 @@ class Workbench:
     def close(self) -> None:
         self._root.close()
         self.store.close()
+
+
+# --- coding -----------------------------------------------------------------------------------------
+
+def _busy(workers: int) -> ApiError:
+    return ApiError(429, "too_many_requests", f"{workers} article(s) are being coded already; retry shortly",
+                    {"retry_after_seconds": 2, "code_workers": workers})
+
+
+class _InThreads:
+    """Codes with a coder given to create_app (tests, custom coders) in the server's threads, one article at
+    a time (spaCy pipelines are not thread-safe). The time limit interrupts Python code only
+    (batch._time_limit); there is no memory limit."""
+
+    def __init__(self, coder, *, workers: int, timeout: float) -> None:
+        self.coder = coder
+        self.workers = workers
+        self.timeout = timeout
+        self.busy = 0
+        self.lock = threading.Lock()
+
+    async def code(self, article: Article):
+        if self.busy >= self.workers:
+            raise _busy(self.workers)
+        self.busy += 1  # only the event loop's thread counts
+        try:
+            return await run_in_threadpool(self._code, article)
+        finally:
+            self.busy -= 1
+
+    def _code(self, article: Article):
+        with self.lock:
+            try:
+                with _time_limit(self.timeout):
+                    return self.coder.code(article)
+            except _TimeLimit:
+                return Failure("W110", f"coding took longer than {self.timeout:g} s")
+
+    def close(self) -> None:
+        return None
+
+
+class _Worker:
+    """One coding process, in a pool of its own, so that killing it loses no other article."""
+
+    def __init__(self) -> None:
+        self.pool: ProcessPoolExecutor | None = None
+        self.pid: int | None = None
+
+
+# Coded once when a worker starts, so that the pipeline is loaded before the time limit applies.
+_WARM_UP = Article(doc_id="warm-up", text="Russia met Turkey on Monday.")
+
+
+class _InProcesses:
+    """Codes with the shipped pipeline in worker processes: each loads it once (batch._worker_pipeline) and
+    codes one article at a time with `batch.code_one` under the time limit, inside an address-space cap.
+    A worker still busy `KILL_AFTER_SECONDS` past the limit is killed and started afresh on the next article.
+    Everything here runs on the event loop's thread, so waiting for a worker blocks no other request."""
+
+    def __init__(self, *, workers: int, timeout: float, memory_mb: int | None) -> None:
+        self.workers = workers
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self.idle = [_Worker() for _ in range(workers)]
+        self.busy: list[_Worker] = []
+
+    async def code(self, article: Article):
+        if not self.idle:
+            raise _busy(self.workers)
+        worker = self.idle.pop()
+        self.busy.append(worker)
+        try:
+            if worker.pool is None:
+                await self._start(worker)
+            try:
+                future = asyncio.wrap_future(worker.pool.submit(code_one, article, self.timeout))
+                return await asyncio.wait_for(future, self.timeout + KILL_AFTER_SECONDS)
+            except asyncio.TimeoutError:
+                self._stop(worker, kill=True)
+                return Failure("W110", f"coding took longer than {self.timeout:g} s")
+            except BrokenProcessPool:  # the worker died: over its memory cap in C code, or a crash
+                self._stop(worker, kill=False)
+                return Failure("W111", "the worker coding this article crashed")
+        finally:
+            self.busy.remove(worker)
+            self.idle.append(worker)
+
+    async def _start(self, worker: _Worker) -> None:
+        limit = None if self.memory_mb is None else self.memory_mb * 2**20
+        # spawn, not fork: forking a server whose threads may hold locks can deadlock the child
+        worker.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                          initializer=limited_worker, initargs=(limit,))
+        try:
+            worker.pid = await asyncio.wait_for(asyncio.wrap_future(worker.pool.submit(os.getpid)),
+                                                LOAD_TIMEOUT_SECONDS)
+            loaded = await asyncio.wait_for(asyncio.wrap_future(worker.pool.submit(code_one, _WARM_UP)),
+                                            LOAD_TIMEOUT_SECONDS)
+        except (asyncio.TimeoutError, BrokenProcessPool):
+            loaded = Failure("W111", "the worker died or hung while loading the pipeline")
+        if isinstance(loaded, Failure):
+            self._stop(worker, kill=worker.pid is not None)
+            raise ApiError(503, "coding_unavailable", f"could not start a coding worker: {loaded.message}",
+                           {"wirecoder_code": loaded.code, "code_memory_mb": self.memory_mb})
+
+    def _stop(self, worker: _Worker, *, kill: bool) -> None:
+        if kill and worker.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker.pid, signal.SIGKILL)
+        if worker.pool is not None:
+            worker.pool.shutdown(wait=False, cancel_futures=True)
+        worker.pool = worker.pid = None
+
+    def close(self) -> None:
+        for worker in self.busy:
+            self._stop(worker, kill=True)
+        for worker in self.idle:
+            self._stop(worker, kill=False)
+
+
+def _coding_error(failure: Failure, timeout: float, memory_mb: int | None) -> ApiError:
+    """The API's answer to an article the coder gave up on (codes from batch.Failure)."""
+    if failure.code == "W110":
+        return ApiError(504, "coding_timeout", f"coding took longer than the server's limit of {timeout:g} s",
+                        {"wirecoder_code": failure.code, "code_timeout_seconds": timeout,
+                         "hint": "split the article, or start the server with a larger --code-timeout"})
+    if failure.code == "W111":
+        return ApiError(503, "worker_crashed", "the worker coding this article crashed and is being replaced; "
+                        f"it may have run past its memory limit ({memory_mb} MB)",
+                        {"wirecoder_code": failure.code, "code_memory_mb": memory_mb})
+    return ApiError(422, "coding_failed", f"could not code the article: {failure.message}",
+                    {"wirecoder_code": failure.code, "code_memory_mb": memory_mb,
+                     "hint": "out of memory: split the article or raise --code-memory; else report it"})
 
 
 def _q(description: str, **kw):
@@ -427,7 +590,7 @@ FiltersDep = Annotated[Filters, Depends(_filters)]
 Level = Annotated[Literal["events", "reports"], _q("deduplicated events or per-article reports")]
 Order = Annotated[Literal["asc", "desc"], _q("by date: asc (oldest first) or desc")]
 Limit = Annotated[int, _q("page size", ge=1, le=MAX_PAGE)]
-Offset = Annotated[int, _q("rows to skip (paging)", ge=0)]
+Offset = Annotated[int, _q("rows to skip (paging)", ge=0, le=MAX_OFFSET)]
 Interval = Annotated[str, _q("/".join(INTERVALS))]
 
 
@@ -497,51 +660,198 @@ def _period(interval: str) -> str:
 
 # The dashboard loads nothing from elsewhere: everything it needs is served by this app.
 CSP = b"default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'"
+SECURITY_HEADERS = [(b"content-security-policy", CSP), (b"x-content-type-options", b"nosniff")]
+_HOST_CHARS = re.compile(r"[a-z0-9._-]+|[0-9a-f:.]+")  # a DNS name, an IPv4 or an IPv6 address
 
 
-class _SecurityHeaders:
-    """Pure ASGI middleware (no body buffering): CSP and nosniff on every response."""
+def _host_name(value: str) -> str | None:
+    """The name in a Host header or an --allow-host value ("[::1]:8000" -> "::1"), lower-case, without a
+    trailing dot; None when it is not a host name or address with an optional port."""
+    value = value.strip()
+    if value.count(":") > 1 and not value.startswith("["):
+        value = f"[{value}]"  # a bare IPv6 address
+    try:
+        parts = urlsplit("//" + value)
+        port_zero = parts.port == 0  # .port raises ValueError unless the port is a number up to 65535
+    except ValueError:
+        return None
+    name = (parts.hostname or "").rstrip(".")
+    if port_zero or parts.netloc != value or "@" in value or not _HOST_CHARS.fullmatch(name):
+        return None
+    return name
 
-    def __init__(self, app) -> None:
+
+def _same_origin(source: str, host: str) -> bool:
+    """Whether an Origin header (or a Referer's scheme and authority) names the server the Host header names;
+    a missing port is the scheme's default, so this holds behind a TLS proxy that keeps the Host."""
+    try:
+        there, here = urlsplit(source), urlsplit("//" + host)
+        default = {"http": 80, "https": 443}.get(there.scheme)
+        return (default is not None and there.hostname is not None
+                and (there.hostname, there.port or default) == (here.hostname, here.port or default))
+    except ValueError:
+        return False
+
+
+def _write_refusal(headers: Headers) -> JSONResponse | None:
+    """403 for a write a page on another site may have sent (cross-site request forgery), else None.
+    Browsers send Origin on every cross-site POST; a request with neither Origin nor Referer (curl, scripts)
+    must carry something a browser cannot send cross-site without a preflight: a JSON body or a header of
+    PREFLIGHT_HEADERS."""
+    source = headers.get("origin") or headers.get("referer")
+    if source is not None:
+        if _same_origin(source, headers.get("host", "")):
+            return None
+        return error_response(403, "cross_origin", f"writes must come from this server's own pages, not {source!r}",
+                              {"origin": source})
+    media = headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "application/json" or any(name in headers for name in PREFLIGHT_HEADERS):
+        return None
+    return error_response(403, "no_origin", "a write without Origin must send JSON or an X-Wirecoder header",
+                          {"hint": "curl -H 'X-Wirecoder: 1' ..., or send Content-Type: application/json"})
+
+
+class _SlowBody(Exception):
+    """The request body did not arrive within the body timeout."""
+
+
+class _Guard:
+    """Pure ASGI middleware (no body buffering) that every request and response passes through, 500s included:
+    security headers on every response; HEAD answered as GET without the body; the Host must name this server
+    (DNS rebinding); writes must come from this server's own pages (_write_refusal); the body must arrive
+    within `body_timeout` (slow clients, 408); any other exception becomes the JSON 500."""
+
+    def __init__(self, app, *, hosts: frozenset[str], body_timeout: float) -> None:
         self.app = app
+        self.hosts = hosts
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        head = scope["method"] == "HEAD"
+        started = False
 
-        async def send_with_headers(message) -> None:
+        async def guarded_send(message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers += [(b"content-security-policy", CSP), (b"x-content-type-options", b"nosniff")]
-                message = {**message, "headers": headers}
+                started = True
+                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+            elif message["type"] == "http.response.body" and head:
+                message = {**message, "body": b""}
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            headers = Headers(scope=scope)
+            refusal = self._host_refusal(headers)
+            if refusal is None and scope["method"] not in SAFE_METHODS:
+                refusal = _write_refusal(headers)
+            if refusal is not None:
+                await refusal(scope, receive, guarded_send)
+                return
+            if head:
+                scope = {**scope, "method": "GET"}
+            await self.app(scope, self._with_deadline(receive), guarded_send)
+        except _SlowBody:
+            if started:
+                raise
+            slow = error_response(408, "request_timeout", f"the request body did not arrive within "
+                                  f"{self.body_timeout:g} s", {"body_timeout_seconds": self.body_timeout},
+                                  headers={"connection": "close"})
+            await slow(scope, receive, guarded_send)
+        except Exception as exc:
+            log.exception("unexpected error answering %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            await error_response(500, "internal_error", f"unexpected {type(exc).__name__}")(
+                scope, receive, guarded_send)
+
+    def _host_refusal(self, headers: Headers) -> JSONResponse | None:
+        host = headers.get("host", "")
+        if _host_name(host) in self.hosts:
+            return None
+        return error_response(421, "unknown_host", f"this server does not answer to the name {host!r}",
+                              {"host": host, "hint": "start the server with --allow-host NAME for each name "
+                               "clients use to reach it"})
+
+    def _with_deadline(self, receive):
+        """`receive` that raises _SlowBody once the body has taken longer than `body_timeout` in all."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.body_timeout
+        done = False
+
+        async def receive_in_time():
+            nonlocal done
+            if done:  # later calls only wait for the client to disconnect
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
+            except asyncio.TimeoutError:
+                raise _SlowBody from None
+            done = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        return receive_in_time
+
+
+def _allowed_hosts(names: Iterable[str]) -> frozenset[str]:
+    hosts = set()
+    for name in (*LOOPBACK_HOSTS, *names):
+        host = _host_name(name)
+        if host is None:
+            raise WirecoderError(f"{name!r} is not a host name or address", hint="give a name such as "
+                                 "events.example.org or an address such as 192.0.2.7, without a scheme or path")
+        hosts.add(host)
+    return frozenset(hosts)
+
+
+def _check_limits(**limits: float | None) -> None:
+    for name, value in limits.items():
+        if value is not None and not value > 0:
+            raise WirecoderError(f"{name} must be a positive number, not {value!r}")
 
 
 def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-               token: str | None = None, read_only: bool = False) -> FastAPI:
-    """The web app over one store. `coder` is anything with `.code(article) -> list[Event]` (default:
-    `Pipeline.default()`, loaded on the first POST /api/code); with `token`, POST /api/code needs
-    `Authorization: Bearer TOKEN`; `read_only` opens the store read-only and never stores coded articles."""
-    bench = Workbench(db_path, coder=coder, read_only=read_only)
-    coding_slots = threading.BoundedSemaphore(MAX_CONCURRENT_CODING)
+               token: str | None = None, read_only: bool = False, allowed_hosts: Iterable[str] = (),
+               code_timeout: float = DEFAULT_CODE_TIMEOUT, code_memory_mb: int | None = DEFAULT_CODE_MEMORY_MB,
+               code_workers: int = DEFAULT_CODE_WORKERS, body_timeout: float = BODY_TIMEOUT_SECONDS) -> FastAPI:
+    """The web app over one store (docs/api.md).
+
+    `coder` is anything with `.code(article) -> list[Event]`, run in the server's threads; by default the
+    shipped pipeline runs in `code_workers` processes, each started on first use, with `code_timeout` seconds
+    per article and `code_memory_mb` of address space (None: no cap). The workers are spawned, so a script
+    that builds the app must guard its entry point (`if __name__ == "__main__":`), as for any
+    multiprocessing. The app answers requests whose Host is
+    a loopback name or one of `allowed_hosts` (names or addresses, the port is ignored). With `token`,
+    POST /api/code needs `Authorization: Bearer TOKEN`; `read_only` opens the store read-only and never
+    stores coded articles."""
+    _check_limits(max_body_bytes=max_body_bytes, code_timeout=code_timeout, code_memory_mb=code_memory_mb,
+                  code_workers=code_workers, body_timeout=body_timeout)
+    hosts = _allowed_hosts(allowed_hosts)
+    if coder is None:
+        coding = _InProcesses(workers=code_workers, timeout=code_timeout, memory_mb=code_memory_mb)
+    else:
+        coding = _InThreads(coder, workers=code_workers, timeout=code_timeout)
+        code_memory_mb = None
+    bench = Workbench(db_path, read_only=read_only)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
+        coding.close()
         bench.close()
 
     app = FastAPI(title="wirecoder", version=__version__, openapi_url="/api/openapi.json", docs_url=None,
                   redoc_url=None, lifespan=lifespan,
                   description="Events coded from news in PLOVER/CAMEO; reference: docs/api.md")
     app.state.workbench = bench
+    app.state.coding = coding
     _install_error_handlers(app)
     web = Path(str(files("wirecoder").joinpath(WEB_DIR)))
     app.mount("/static", StaticFiles(directory=web), name="static")
 
-    app.add_middleware(_SecurityHeaders)
+    app.add_middleware(_Guard, hosts=hosts, body_timeout=body_timeout)
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
@@ -565,7 +875,8 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
         return {"version": __version__, "event_types": list(PLOVER_TYPES), "factuality": list(FACTUALITY),
                 "levels": list(LEVELS), "quad_classes": {str(k): v for k, v in QUAD_NAMES.items()},
                 "counts": counts, "date_range": [lo.isoformat() if lo else None, hi.isoformat() if hi else None],
-                "writable": not read_only, "token_required": token is not None, "max_body_bytes": max_body_bytes}
+                "writable": not read_only, "token_required": token is not None, "max_body_bytes": max_body_bytes,
+                "max_text_chars": MAX_PASTED_CHARS, "code_timeout_seconds": code_timeout}
 
     @app.get("/api/events", response_model=Page, responses=_ERRORS, tags=["events"])
     def list_events(filters: FiltersDep, level: Level = "events", limit: Limit = DEFAULT_LIMIT, offset: Offset = 0,
@@ -610,10 +921,9 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
                     limit: Limit = 50, offset: Offset = 0) -> JSONResponse:
         """Actors in the store (knowledge-base entities), most reported first."""
         clause, params = "", []
-        if q:
-            pattern = f"%{q.lower()}%"
-            clause = " WHERE lower(entity_id) LIKE ? OR lower(name) LIKE ? OR country = ?"
-            params = [pattern, pattern, q.upper()]
+        if q:  # contains(), not LIKE: % and _ are plain characters
+            clause = " WHERE contains(lower(entity_id), ?) OR contains(lower(name), ?) OR country = ?"
+            params = [q.lower(), q.lower(), q.upper()]
         with bench.reader() as r:
             rows = r.con.execute(
                 f"SELECT entity_id, name, country, sector, n_reports FROM entities{clause} "
@@ -738,32 +1048,32 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
             {"lat": lat, "lon": lon, "name": name, "country": country, "n": n} for lat, lon, name, country, n in rows]})
 
     @app.post("/api/code", response_model=CodeResult, tags=["coding"],
-              responses={s: {"model": ErrorResponse} for s in (400, 401, 413, 415, 422, 429, 500)},
+              responses={s: {"model": ErrorResponse} for s in (400, 401, 403, 408, 413, 415, 422, 429, 500, 503,
+                                                                 504)},
               openapi_extra={"requestBody": {"required": True, "content": {
                   "application/json": {"schema": CodeRequest.model_json_schema()},
                   "text/plain": {"schema": {"type": "string"}}}}})
     async def code_article(request: Request) -> JSONResponse:
         """Code a pasted article now (JSON `CodeRequest`, or the bare text as text/plain) and show its events;
         the article and its events are stored when the server is writable and `store` is true."""
-        if token is not None:
-            given = request.headers.get("authorization", "")
-            if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-                raise ApiError(401, "unauthorized", "POST /api/code needs Authorization: Bearer TOKEN")
+        if token is not None and not _authorized(request.headers.get("authorization", ""), token):
+            raise ApiError(401, "unauthorized", "POST /api/code needs Authorization: Bearer TOKEN")
         body = await _read_limited(request, max_body_bytes)
         req = _code_request(body, request.headers.get("content-type", "application/json"))
         article = _make_article(req)
-        from starlette.concurrency import run_in_threadpool
-
-        if not coding_slots.acquire(blocking=False):
-            raise ApiError(429, "too_many_requests", f"{MAX_CONCURRENT_CODING} articles are being coded already; "
-                           "retry shortly", {"retry_after_seconds": 2})
-        try:
-            return JSONResponse(await run_in_threadpool(_code_and_store, bench, article,
-                                                        req.store and not read_only))
-        finally:
-            coding_slots.release()
+        events = await coding.code(article)
+        if isinstance(events, Failure):
+            raise _coding_error(events, code_timeout, code_memory_mb)
+        return JSONResponse(await run_in_threadpool(_store_and_show, bench, article, events,
+                                                    req.store and not read_only))
 
     return app
+
+
+def _authorized(header: str, token: str) -> bool:
+    """`Authorization: Bearer TOKEN`, the scheme in any case (RFC 7235); the token compared in constant time."""
+    scheme, _, credentials = header.strip().partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(credentials.strip().encode(), token.encode())
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
@@ -801,21 +1111,21 @@ def _code_request(body: bytes, content_type: str) -> CodeRequest:
 def _make_article(req: CodeRequest):
     from dataclasses import replace
 
-    from .readers import MAX_TEXT_CHARS, read_text
+    from .readers import read_text
 
     if not req.text.strip():
         raise InputError("the article text is empty", hint="paste the article text")
     if "\x00" in req.text:
         raise InputError("the article text contains NUL bytes: binary data?")
-    if len(req.text) > MAX_TEXT_CHARS:
-        raise InputError(f"article over {MAX_TEXT_CHARS} characters", hint="split the article")
+    if len(req.text) > MAX_PASTED_CHARS:
+        raise InputError(f"article of {len(req.text):,} characters; the API codes at most {MAX_PASTED_CHARS:,}",
+                         hint="split it, or code long documents with `wirecoder code`")
     article = read_text(req.text, published=req.published)
     return replace(article, title=req.title or article.title, outlet=req.outlet, url=req.url,
                    source_path="api:/api/code")
 
 
-def _code_and_store(bench: Workbench, article, store: bool) -> dict:
-    events = bench.code(article)
+def _store_and_show(bench: Workbench, article, events: list, store: bool) -> dict:
     if store:
         bench.put(article, events)
     with bench.reader() as r:
@@ -833,14 +1143,64 @@ def _code_and_store(bench: Workbench, article, store: bool) -> dict:
     return {"article": info, "stored": store, "events": views}
 
 
+class _HeadTimeoutH11(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for each request's headers: uvicorn closes idle keep-alive
+    connections, but not one that sends its headers a byte at a time or never sends them (slowloris)."""
+
+    def __init__(self, *args, header_timeout: float, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout = header_timeout
+        self.head_timer: asyncio.TimerHandle | None = None
+        self.waiting_after = None  # the request cycle before the head being waited for
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        self._wait_for_head()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.head_timer is not None and self.cycle is not self.waiting_after:  # a new request began
+            self.head_timer.cancel()
+            self.head_timer = None
+
+    def on_response_complete(self) -> None:
+        cycle = self.cycle
+        super().on_response_complete()
+        if self.cycle is cycle:  # no pipelined request started
+            self._wait_for_head()
+
+    def connection_lost(self, exc) -> None:
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+        super().connection_lost(exc)
+
+    def _wait_for_head(self) -> None:
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+        if not self.transport.is_closing():
+            self.waiting_after = self.cycle
+            self.head_timer = self.loop.call_later(self.header_timeout, self.transport.close)
+
+
+def server_config(app, host: str = "127.0.0.1", port: int = 8000, *,
+                  header_timeout: float = HEADER_TIMEOUT_SECONDS, log_level: str = "info") -> uvicorn.Config:
+    """uvicorn's configuration for the app, with the slow-client limits (docs/api.md, "Security")."""
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level,
+                          http=functools.partial(_HeadTimeoutH11, header_timeout=header_timeout),
+                          timeout_keep_alive=KEEP_ALIVE_SECONDS, limit_concurrency=MAX_CONNECTIONS)
+
+
 def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8000, *, read_only: bool = False,
-          token: str | None = None, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
-    """Run the workbench until interrupted (what `wirecoder serve` calls)."""
-    import uvicorn
+          token: str | None = None, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, allowed_hosts: Iterable[str] = (),
+          code_timeout: float = DEFAULT_CODE_TIMEOUT, code_memory_mb: int | None = DEFAULT_CODE_MEMORY_MB,
+          code_workers: int = DEFAULT_CODE_WORKERS) -> None:
+    """Run the workbench until interrupted (what `wirecoder serve` calls). The bound address is an allowed
+    Host too, unless it is a wildcard (0.0.0.0, ::): then clients' names must be in `allowed_hosts`."""
+    bound = [] if host in ("0.0.0.0", "::", "") else [host]
+    app = create_app(db_path, read_only=read_only, token=token, max_body_bytes=max_body_bytes,
+                     allowed_hosts=[*bound, *allowed_hosts], code_timeout=code_timeout,
+                     code_memory_mb=code_memory_mb, code_workers=code_workers)
+    uvicorn.Server(server_config(app, host, port)).run()
 
-    app = create_app(db_path, read_only=read_only, token=token, max_body_bytes=max_body_bytes)
-    uvicorn.run(app, host=host, port=port, log_level="info")
-    return None
 
-
-__all__ = ["ApiError", "create_app", "evidence", "serve"]
+__all__ = ["ApiError", "create_app", "evidence", "serve", "server_config"]

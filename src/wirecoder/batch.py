@@ -95,6 +95,16 @@ def _die_with_parent() -> None:
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
+def limited_worker(memory_bytes: int | None) -> None:
+    """Initializer of a coding process started outside `code_local` (the API's): it dies with its parent and,
+    with `memory_bytes`, cannot map more address space than that (RLIMIT_AS: a MemoryError, not the OOM killer)."""
+    _die_with_parent()
+    if memory_bytes is not None:
+        import resource  # POSIX only
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
+
 def _worker_start() -> None:
     """A pool worker's initializer: tie its life to the parent's, then load the pipeline."""
     _die_with_parent()

@@ -64,6 +64,7 @@ DYADS_EXAMPLES = """examples:
 SERVE_EXAMPLES = """examples:
   wirecoder serve --db wirecoder.duckdb          # then open http://127.0.0.1:8000/
   wirecoder serve --read-only --port 8080
+  wirecoder serve --host 0.0.0.0 --allow-host events.example.org --token "$WIRECODER_TOKEN"
 """
 
 
@@ -214,6 +215,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="never write: POST /api/code returns events without storing them")
     serve.add_argument("--token", default=os.environ.get("WIRECODER_TOKEN"),
                        help="require 'Authorization: Bearer TOKEN' for POST /api/code (default $WIRECODER_TOKEN)")
+    serve.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                       help="also answer requests for this host name or address (repeatable); needed with "
+                            "--host 0.0.0.0 for the names clients use")
+    serve.add_argument("--code-timeout", type=float, default=60.0, metavar="SECONDS",
+                       help="give up coding a pasted article after this long (default %(default)g)")
+    serve.add_argument("--code-memory", type=int, default=2048, metavar="MB",
+                       help="address space each coding worker may use (default %(default)d)")
+    serve.add_argument("--code-workers", type=int, default=1, metavar="N",
+                       help="articles coded at once, one process each (default %(default)d)")
     doctor = sub.add_parser("doctor", help="check a store's integrity and schema version",
                             epilog="example:\n  wirecoder doctor --db wirecoder.duckdb",
                             formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -448,7 +458,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not os.path.exists(args.db) and args.read_only:
         raise WirecoderError("no store here", source=args.db, hint="code some articles first")
     print(f"wirecoder: serving {args.db} at http://{args.host}:{args.port}/ (Ctrl-C to stop)", file=sys.stderr)
-    serve(args.db, args.host, args.port, read_only=args.read_only, token=args.token)
+    serve(args.db, args.host, args.port, read_only=args.read_only, token=args.token, allowed_hosts=args.allow_host,
+          code_timeout=args.code_timeout, code_memory_mb=args.code_memory, code_workers=args.code_workers)
     return EXIT_OK
 
 
@@ -537,8 +548,7 @@ def _accept(inputs, rejected_type, store, counter):
     for item in inputs:
         if isinstance(item, rejected_type):
             counter["rejected"] += 1
-            where = f"{item.source}:{item.line}" if item.line else item.source
-            print(f"wirecoder: [{item.code}] {where}: {item.message}", file=sys.stderr)
+            print(f"wirecoder: {item}", file=sys.stderr)  # [W10x] path:line: message (hint)
             if store is not None:
                 store.reject(item.source, item.line, item.code, item.message)
             continue
@@ -602,7 +612,7 @@ def cmd_geoparse(args: argparse.Namespace) -> int:
     for item in iter_inputs(args.paths, stdin=sys.stdin.buffer):
         if isinstance(item, Rejected):
             n_rejected += 1
-            print(f"wirecoder: [{item.code}] {item.message}", file=sys.stderr)
+            print(f"wirecoder: {item}", file=sys.stderr)
             continue
         places = pipeline.geoparse(item)
         n_docs += 1

