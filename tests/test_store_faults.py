@@ -3,6 +3,7 @@ Every failure is a coded error (W401-W404) with the way out, never a traceback; 
 
 import contextlib
 import errno
+import json
 import shutil
 import subprocess
 import sys
@@ -49,9 +50,9 @@ def test_an_entity_on_both_sides_of_a_report_counts_once(tmp_path):
 @pytest.mark.parametrize("tamper, found", [
     ("UPDATE entities SET n_reports = n_reports + 1 WHERE entity_id = 'wc:country:rus'", "entities whose report"),
     ("DELETE FROM places WHERE name = 'Alanya'", "places whose report count"),
-    ("UPDATE events SET goldstein = 9.9", "does not match its reports"),
+    ("UPDATE events SET goldstein = 9.9", "events that do not match their reports"),
     ("UPDATE reports SET record = '{\"doc_id\": 1}' WHERE report_id IN (SELECT min(report_id) FROM reports)",
-     "unreadable record"),
+     "reports whose record cannot be read"),
 ])
 def test_doctor_finds_counts_and_events_that_disagree_with_the_reports(tmp_path, capsys, tamper, found):
     path = tmp_path / "s.duckdb"
@@ -220,3 +221,22 @@ def test_store_entities_keep_names_after_recoding(tmp_path):
         store.put(Article("d1", "v2"), [_event("d1", 1)])
         rows = store.con.execute("SELECT entity_id, name, n_reports FROM entities ORDER BY 1").fetchall()
         assert rows == [("wc:country:rus", "RUS", 1), ("wc:country:tur", "TUR", 1)]
+
+
+def test_records_written_before_fields_were_added_are_not_damage(tmp_path, capsys):
+    """A store from an earlier wirecoder has records without fields added since (an entity's `why`, a place's
+    `feature`): doctor compares what they mean, not their keys."""
+    path = tmp_path / "s.duckdb"
+    _store(path, 3)
+    con = duckdb.connect(str(path))
+    for table, key in (("events", "event_id"), ("reports", "report_id")):
+        for row_id, record in con.execute(f"SELECT {key}, record FROM {table}").fetchall():
+            old = json.loads(record)
+            for side in ("actor", "recipient"):
+                for entity in old[side]:
+                    entity.pop("why", None)
+            if old.get("location"):
+                old["location"].pop("feature", None)
+            con.execute(f"UPDATE {table} SET record = ? WHERE {key} = ?", [json.dumps(old), row_id])
+    con.close()
+    assert cli.main(["doctor", "--db", str(path)]) == 0, capsys.readouterr().err
