@@ -350,11 +350,8 @@ def cmd_code(args: argparse.Namespace) -> int:
         for article, events in results:
             if isinstance(events, Failure):
                 counter["rejected"] += 1
-                where = article.source_path or article.doc_id
                 message = f"article {article.doc_id}: {events.message}" if article.source_path else events.message
-                print(f"wirecoder: [{events.code}] {where}: {message}", file=sys.stderr)
-                if store is not None:
-                    store.reject(where, None, events.code, message)
+                _reject(Rejected(article.source_path or article.doc_id, None, events.code, message), store)
                 continue
             n_articles += 1
             n_events += len(events)
@@ -365,7 +362,6 @@ def cmd_code(args: argparse.Namespace) -> int:
                 else:
                     table_rows.append(event)
             progress(n_articles)
-        writer.flush()
     finally:
         if store is not None:
             try:
@@ -522,7 +518,7 @@ def _dedup_params(args: argparse.Namespace):
 
 class _Writer:
     """Stores coded articles in batches (one transaction each): a batch costs little more than one article
-    (benchmarks/README.md, "Into a store"). A batch is written when full or when a second has passed, so a slow
+    (benchmarks/README.md, "Into a store"). A batch is written when full or when STORE_SECONDS have passed, so a slow
     stream is stored as it goes; an interrupted run loses at most the batch not yet written, never part of one."""
 
     def __init__(self, store, size: int = STORE_BATCH, seconds: float = STORE_SECONDS) -> None:
@@ -543,14 +539,19 @@ class _Writer:
             self.store.put_many(items)
 
 
+def _reject(item, store) -> None:
+    """Report a rejected input on stderr (`[W10x] path:line: message (hint)`) and record it in the store."""
+    print(f"wirecoder: {item}", file=sys.stderr)
+    if store is not None:
+        store.reject(item.source, item.line, item.code, item.message)
+
+
 def _accept(inputs, rejected_type, store, counter):
     """Articles from the readers; rejected inputs are reported on stderr and recorded in the store."""
     for item in inputs:
         if isinstance(item, rejected_type):
             counter["rejected"] += 1
-            print(f"wirecoder: {item}", file=sys.stderr)  # [W10x] path:line: message (hint)
-            if store is not None:
-                store.reject(item.source, item.line, item.code, item.message)
+            _reject(item, store)
             continue
         if store is not None and store.is_stored(item):
             counter["skipped"] += 1  # re-runs resume: an article stored with the same text is not coded again

@@ -92,7 +92,7 @@ class FastRuler:
         array = doc.to_array(_ARRAY).astype(np.uint64)
         out = []
         for attr_id, (_, _, patterns) in enumerate(self.rules):
-            starts: set[int] = set()
+            starts: set[tuple[int, int]] = set()
             for pattern in patterns:
                 n = len(pattern)
                 if n > len(doc):

@@ -133,12 +133,13 @@ class Event:
         out["actor"] = [_fields(e, ENTITY_FIELDS) for e in self.actor]
         out["recipient"] = [_fields(e, ENTITY_FIELDS) for e in self.recipient]
         out["location"] = None if self.location is None else _fields(self.location, PLACE_FIELDS)
-        out["attribution"] = None if self.attribution is None else _fields(self.attribution, ("source", "kind"))
+        out["attribution"] = None if self.attribution is None else _fields(self.attribution, ATTRIBUTION_FIELDS)
         out["span"] = list(self.span)
         return out
 
 
 EVENT_FIELDS = tuple(f.name for f in fields(Event) if f.name != "extra")
+ATTRIBUTION_FIELDS = tuple(f.name for f in fields(Attribution))
 
 
 def _fields(obj, names: tuple[str, ...]) -> dict:
