@@ -240,3 +240,12 @@ def test_records_written_before_fields_were_added_are_not_damage(tmp_path, capsy
             con.execute(f"UPDATE {table} SET record = ? WHERE {key} = ?", [json.dumps(old), row_id])
     con.close()
     assert cli.main(["doctor", "--db", str(path)]) == 0, capsys.readouterr().err
+
+
+def test_a_batch_that_cannot_be_written_leaves_no_temporary_file(tmp_path, monkeypatch):
+    from wirecoder import store as store_module
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    with pytest.raises(TypeError), store_module._json_rows((("x", "VARCHAR"),), [[object()]]):
+        pass
+    assert list(tmp_path.iterdir()) == []

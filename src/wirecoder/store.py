@@ -475,12 +475,12 @@ class EventStore:
         return problems
 
     def _check_counts(self) -> list[str]:
-        derived = ("FULL JOIN (SELECT {key} AS k, count(*) AS n FROM {source} GROUP BY 1) c ON t.{id} = c.k "
+        derived = ("{join} (SELECT {key} AS k, count(*) AS n FROM {source} GROUP BY 1) c ON t.{id} = c.k "
                    "WHERE coalesce(t.n_reports, 0) <> coalesce(c.n, 0)")
         checks = {
             "articles whose report count does not match their reports":
                 "SELECT count(*) FROM articles t " + derived.format(
-                    key="doc_id", source="reports", id="doc_id").replace("FULL JOIN", "LEFT JOIN"),
+                    join="LEFT JOIN", key="doc_id", source="reports", id="doc_id"),
             "reports without their article": "SELECT count(*) FROM reports WHERE doc_id NOT IN "
                                              "(SELECT doc_id FROM articles)",
             "reports whose event is missing": "SELECT count(*) FROM reports WHERE event_id NOT IN "
@@ -489,13 +489,14 @@ class EventStore:
                                       "(SELECT event_id FROM reports)",
             "events whose report count is wrong":
                 "SELECT count(*) FROM events t " + derived.format(
-                    key="event_id", source="reports", id="event_id").replace("FULL JOIN", "JOIN"),
+                    join="JOIN", key="event_id", source="reports", id="event_id"),
             "entities whose report count does not match the reports (or missing from entities)":
                 "SELECT count(*) FROM entities t " + derived.format(
-                    key="id", source="(SELECT unnest(entity_ids) AS id FROM reports)", id="entity_id"),
+                    join="FULL JOIN", key="id", source="(SELECT unnest(entity_ids) AS id FROM reports)",
+                    id="entity_id"),
             "places whose report count does not match the reports (or missing from places)":
                 "SELECT count(*) FROM places t " + derived.format(
-                    key="geonameid", source="reports WHERE geonameid IS NOT NULL", id="geonameid"),
+                    join="FULL JOIN", key="geonameid", source="reports WHERE geonameid IS NOT NULL", id="geonameid"),
         }
         for table, key in (("articles", "doc_id"), ("reports", "report_id"), ("events", "event_id"),
                            ("entities", "entity_id"), ("places", "geonameid")):
@@ -540,7 +541,7 @@ class EventStore:
                 for t in ("articles", "reports", "events", "rejected")}
 
 
-TABLE_NAMES = ("meta", "articles", "reports", "events", "entities", "places", "rejected")
+TABLE_NAMES = tuple(re.search(r"EXISTS (\w+)", ddl).group(1) for ddl in _TABLES)
 ROWS_PER_FETCH = 2048
 
 
@@ -629,13 +630,14 @@ def _json_rows(columns: tuple[tuple[str, str], ...], rows: list[list]) -> Iterat
     faster than one INSERT per row and several times faster than a JSON parameter."""
     names = [name for name, _ in columns]
     longest = 0
-    with tempfile.NamedTemporaryFile("wb", suffix=".jsonl", delete=False) as f:
-        for row in rows:
-            line = json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False, default=_plain).encode()
-            f.write(line + b"\n")
-            longest = max(longest, len(line))
-    spec = ", ".join(f"'{name}': '{kind}'" for name, kind in columns)
+    f = tempfile.NamedTemporaryFile("wb", suffix=".jsonl", delete=False)  # noqa: SIM115 (unlinked in finally)
     try:
+        with f:
+            for row in rows:
+                line = json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False, default=_plain).encode()
+                f.write(line + b"\n")
+                longest = max(longest, len(line))
+        spec = ", ".join(f"'{name}': '{kind}'" for name, kind in columns)
         path = f.name.replace("'", "''")
         # DuckDB's read buffer is twice the largest object allowed: size it to the rows at hand
         yield (f"read_json('{path}', format = 'newline_delimited', columns = {{{spec}}}, "
