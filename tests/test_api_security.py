@@ -32,6 +32,7 @@ from test_api import (  # noqa: E402
     assert_error,
     fixture_articles,
 )
+from test_batch import survivors  # noqa: E402
 
 from wirecoder import api  # noqa: E402
 from wirecoder.errors import WirecoderError  # noqa: E402
@@ -265,25 +266,10 @@ def test_real_worker_time_limit_keeps_reads_fast_and_recovers(tmp_path):
         assert_error(c.post("/api/code", json={"text": PASTED}), 504, "coding_timeout")
         assert time.monotonic() - t0 < 1.0 + api.KILL_AFTER_SECONDS + 2
         assert worker.pid is None
-        deadline = time.monotonic() + 10
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _alive(pid), "the stuck worker was not killed"
+        assert not survivors([pid]), "the stuck worker was not killed"
         res = c.post("/api/code", json={"text": PASTED})  # a fresh worker
         assert res.status_code == 200 and res.json()["events"]
         assert worker.pid not in (None, pid)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            return f.read().split(") ")[-1][0] != "Z"  # a zombie is dead too
-    except FileNotFoundError:  # reaped in between
-        return False
 
 
 @pytest.mark.model
@@ -556,9 +542,6 @@ def test_kill_9_of_the_server_leaves_no_coding_worker(tmp_path):
         assert children
         os.kill(server.pid, signal.SIGKILL)
         server.wait()
-        deadline = time.monotonic() + 10
-        while any(_alive(c) for c in children) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not [c for c in children if _alive(c)], "processes outlived the server"
+        assert not survivors(children), "processes outlived the server"
     finally:
         server.kill()

@@ -155,12 +155,21 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether a process runs (a zombie, or one reaped, does not)."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return False
     return state != "Z"
+
+
+def survivors(pids, seconds: float = 10) -> list[int]:
+    """The processes still running after waiting up to `seconds` for all of them to end."""
+    deadline = time.monotonic() + seconds
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return [p for p in pids if alive(p)]
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
@@ -185,10 +194,7 @@ def test_kill_9_of_a_multi_worker_run_leaves_no_process(command, tmp_path):
         assert len(workers) >= 2, "the workers did not start"
         os.kill(run.pid, signal.SIGKILL)
         run.wait()
-        deadline = time.monotonic() + 10
-        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not [w for w in workers if _alive(w)], "workers outlived their parent"
+        assert not survivors(workers), "workers outlived their parent"
     finally:
         run.kill()
         for w in _children(run.pid):
