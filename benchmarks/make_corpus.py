@@ -499,6 +499,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out == "-":
         write_jsonl(sys.stdout, args.n, args.seed)
     else:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)  # `make bench` writes under results/tmp/
         with Path(args.out).open("w", encoding="utf-8", newline="\n") as out:
             write_jsonl(out, args.n, args.seed)
     return 0
