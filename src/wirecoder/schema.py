@@ -135,11 +135,30 @@ class Event:
         out["location"] = None if self.location is None else _fields(self.location, PLACE_FIELDS)
         out["attribution"] = None if self.attribution is None else _fields(self.attribution, ATTRIBUTION_FIELDS)
         out["span"] = list(self.span)
+        out["date_source"] = date_source(out)
         return out
 
 
 EVENT_FIELDS = tuple(f.name for f in fields(Event) if f.name != "extra")
 ATTRIBUTION_FIELDS = tuple(f.name for f in fields(Attribution))
+
+
+DATE_SOURCES = ("text", "published")
+
+
+def date_source(record: dict) -> str | None:
+    """Where a record's date came from: "text" (a date phrase), "published" (the publication date, used when the
+    text gives none) or None (no date). Records written before the field existed get it from `date_text`."""
+    if record.get("date_source") in DATE_SOURCES:
+        return record["date_source"]
+    if not record.get("date"):
+        return None
+    return "text" if record.get("date_text") else "published"
+
+
+def combined_code(country: str | None, sector: str | None) -> str | None:
+    """An actor's CAMEO-style code, country then sector: SYRMIL, SYR, MIL (no country), or None."""
+    return ((country or "") + (sector or "")) or None
 
 
 def _fields(obj, names: tuple[str, ...]) -> dict:
