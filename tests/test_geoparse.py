@@ -136,7 +136,7 @@ def test_pieces_cover_the_text():
 
 def test_event_location_comes_from_the_geoparser(code_text):
     events = code_text("Police arrested two men in Lebanon, Pa., on Tuesday.")
-    assert events and events[0].location.country == "USA" and events[0].location.admin1 == "PA"
+    assert events and events[0].location.country == "USA" and events[0].location.admin1 == "Pennsylvania"
     events = code_text("Russian forces shelled Kharkiv on Tuesday.")
     located = [e for e in events if e.location is not None]
     assert located and all(e.location.name == "Kharkiv" for e in located)  # a demonym is no event place

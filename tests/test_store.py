@@ -2,12 +2,16 @@
 cross-article deduplication."""
 
 import json
+from collections import Counter
 from dataclasses import replace
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wirecoder.errors import StoreError
+from wirecoder.ontology import goldstein, quad_class_of
 from wirecoder.schema import Article, Entity, Event, Place
 from wirecoder.store import SCHEMA_VERSION, EventStore
 
@@ -169,6 +173,37 @@ def test_batched_writes_cluster_as_one_at_a_time(tmp_path):
     assert len({r[2] for r in one[0]}) < len(one[0])  # some reports did merge
 
 
+def _drop_v4_columns(con) -> None:
+    for index in ("reports_doc", "reports_event", "events_date"):
+        con.execute(f"DROP INDEX IF EXISTS {index}")
+    for table in ("reports", "events"):
+        for column in ("actor_codes", "recipient_codes"):
+            con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+
+
+def test_version_3_store_gains_party_codes_and_consistent_goldstein(tmp_path):
+    path = tmp_path / "v3.duckdb"
+    reports = [replace(_event(doc, 1, event_type="CONSULT", cameo=code), quad_class=1, goldstein=g,
+                       actor=(Entity("Syrian troops", "Syria", "SYR", "MIL", None),))
+               for doc, code, g in (("a", "046", 1.0), ("b", "046", 7.0), ("c", "040", 1.0))]
+    with EventStore(path) as store:
+        for r in reports:
+            store.put(Article(r.doc_id, r.doc_id.upper()), [r])
+        expected = store.con.execute("SELECT event_id, cameo, quad_class, goldstein, actor_codes FROM events "
+                                     "ORDER BY 1").fetchall()
+    con = duckdb.connect(str(path))
+    _drop_v4_columns(con)
+    # what v3 stored: the representative report's score, whatever the event's code
+    con.execute("UPDATE events SET goldstein = 1.0, record = json_merge_patch(record, '{\"goldstein\": 1.0}')")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+    with EventStore(path) as store:
+        rows = store.con.execute("SELECT event_id, cameo, quad_class, goldstein, actor_codes FROM events "
+                                 "ORDER BY 1").fetchall()
+        assert rows == expected and {r[4][0] for r in rows} == {"SYRMIL"}
+        assert store.check() == []
+
+
 def test_version_2_store_gains_seq_and_dated(tmp_path):
     path = tmp_path / "v2.duckdb"
     with EventStore(path) as store:
@@ -179,6 +214,7 @@ def test_version_2_store_gains_seq_and_dated(tmp_path):
         con.execute(f"DROP INDEX {index}")
     con.execute("ALTER TABLE reports DROP COLUMN seq")
     con.execute("ALTER TABLE reports DROP COLUMN dated")
+    _drop_v4_columns(con)
     con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     con.close()
     with EventStore(path) as store:
@@ -187,3 +223,27 @@ def test_version_2_store_gains_seq_and_dated(tmp_path):
         assert rows == [(1, True), (2, False)]
         store.put(Article("b", "B"), [_event("b", 1, day="2016-12-02")])
         assert store.counts()["events"] == 2 and store.check() == []
+
+
+CONSULT_CODES = ("040", "041", "042", "043", "045", "046")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(CONSULT_CODES), st.integers(1, 4), st.floats(-10, 10)),
+                min_size=1, max_size=8))
+def test_merged_events_score_their_own_code(tmp_path_factory, coded):
+    """Whatever the reports claim, an event's quad class and Goldstein score are those of its CAMEO code, and its
+    code is one its reports use most."""
+    path = tmp_path_factory.mktemp("prop") / "s.duckdb"
+    with EventStore(path) as store:
+        store.put_many([(Article(f"d{i}", f"text {i}"),
+                         [replace(_event(f"d{i}", 1, cameo=code), quad_class=quad, goldstein=score)])
+                        for i, (code, quad, score) in enumerate(coded)])
+        events = store.con.execute("SELECT event_id, cameo, quad_class, goldstein, record FROM events").fetchall()
+        told = store.con.execute("SELECT event_id, cameo FROM reports").fetchall()
+    for event_id, cameo, quad, score, record in events:
+        assert quad == quad_class_of(cameo) and score == goldstein(cameo)
+        record = json.loads(record)
+        assert (record["cameo"], record["quad_class"], record["goldstein"]) == (cameo, quad, score)
+        counts = Counter(code for e, code in told if e == event_id)
+        assert counts[cameo] == max(counts.values())

@@ -133,11 +133,46 @@ def test_a_held_lock_names_the_holder_not_damage(tmp_path):
     try:
         assert holder.stdout.readline().strip() == "ready"
         with pytest.raises(StoreBusyError) as caught:
-            EventStore(path)
-        assert f"process {holder.pid}" in str(caught.value) and "[W401]" in str(caught.value)
+            EventStore(path, wait=0.3)
+        message = str(caught.value)
+        assert f"process {holder.pid} (-c import duckdb" in message and "[W401]" in message
+        assert "after waiting" in message and "close that program's connection" in message
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_store_in_use_is_waited_for(tmp_path):
+    """A writer holding the store for a moment (a batch) delays the next command; it does not fail it."""
+    path = tmp_path / "s.duckdb"
+    _store(path, 2)
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(path)!r}); "
+                               "print('ready', flush=True); time.sleep(1.5); c.close(); time.sleep(60)"],
+                              stdout=subprocess.PIPE, text=True)
+    told = []
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with EventStore(path, read_only=True, wait=30, on_wait=told.append) as store:
+            assert store.counts()["articles"] == 2
+        assert len(told) == 1 and f"process {holder.pid}" in told[0]
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_store_not_held_lets_other_processes_in_between(tmp_path):
+    path = tmp_path / "s.duckdb"
+    _store(path, 2)
+    store = EventStore(path, hold=False)
+    reader = [sys.executable, "-c", f"import duckdb; print(duckdb.connect({str(path)!r}, read_only=True)"
+                                    ".execute('SELECT count(*) FROM articles').fetchone()[0])"]
+    assert subprocess.run(reader, capture_output=True, text=True, check=True).stdout.strip() == "2"
+    assert store.counts()["articles"] == 2 and store.con is None
+    with store.session():
+        assert store.con is not None
+        blocked = subprocess.run(reader, capture_output=True, text=True)
+        assert blocked.returncode != 0 and "lock" in blocked.stderr
+    store.close()
 
 
 def test_a_file_that_is_not_a_store_is_called_damaged_not_busy(tmp_path):

@@ -482,11 +482,8 @@ class Gazetteer:
         return self._country_names.get(iso3.upper())
 
     def admin1_name(self, place: Place) -> str | None:
-        """Name of the place's first-order division ("Pennsylvania", "Aleppo"), else its stored code."""
-        if place.admin1 is None:
-            return None
-        entry = self.admin1_entry(place.country, place.admin1)
-        return entry.name if entry else place.admin1
+        """Name of the place's first-order division ("Pennsylvania", "Aleppo"), else `admin1` as it is."""
+        return admin1_name(place.country, place.admin1, self)
 
     @staticmethod
     def place(text: str, e: Entry) -> Place:
@@ -729,3 +726,12 @@ def _candidate_keys(text: str, *, loose: bool = True) -> list[str]:
 def default_gazetteer() -> Gazetteer:
     """The shared gazetteer, built on first use and cached."""
     return Gazetteer.load()
+
+
+def admin1_name(country_iso3: str | None, admin1: str | None, gazetteer: Gazetteer | None = None) -> str | None:
+    """The name of a first-order division from its GeoNames code ("TUR", "68" -> "Ankara"), for records stored
+    when event locations kept the code; a name, or a code the gazetteer lacks, comes back as given."""
+    if not admin1:
+        return None
+    entry = (gazetteer or default_gazetteer()).admin1_entry(country_iso3, admin1)
+    return entry.name if entry else admin1

@@ -163,7 +163,8 @@ class Pipeline:
         if mention.reciprocal and len(actor) > 1 and not recipient:
             actor, recipient = actor[:1], actor[1:]  # "Lavrov and his counterpart Cavusoglu met"
         geo = self._location(mention, sent, actor + recipient, places)
-        location = geo.place if geo is not None else None
+        # the record names the province ("Ankara"), as `wirecoder geoparse` does, not its GeoNames code ("68")
+        location = replace(geo.place, admin1=geo.admin1) if geo is not None else None
         if location is not None and location.country:
             clue = place_clue(location)
             actor, recipient = localize(actor, clue), localize(recipient, clue)

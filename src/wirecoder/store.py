@@ -9,10 +9,14 @@ article with the same text changes nothing. Schema: docs/store.md.
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import json
+import os
 import re
 import tempfile
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -26,10 +30,16 @@ import duckdb
 from . import __version__
 from .dedup import BLOCKING_FIELDS, DedupParams, ReportKey, best_match, blocking_fields, blocking_sql
 from .errors import StoreBusyError, StoreDamagedError, StoreError, StoreFullError, StoreReadOnlyError
-from .schema import PLACE_FIELDS, Article, Event
+from .ontology import goldstein, quad_class_of
+from .schema import PLACE_FIELDS, Article, Event, combined_code
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DEFAULT_DB = "wirecoder.duckdb"
+# A store in use by another process is waited for this long (seconds; $WIRECODER_WAIT), telling the user
+# after WAIT_NOTICE_SECONDS. Docs: docs/store.md, "Sharing a store".
+WAIT_ENV = "WIRECODER_WAIT"
+DEFAULT_WAIT_SECONDS = 60.0
+WAIT_NOTICE_SECONDS = 1.0
 # Reports stored more than this many days from a new report are never candidates for the same event.
 CANDIDATE_DAYS = 40
 
@@ -46,14 +56,16 @@ _TABLES = [
         recipient_country VARCHAR, recipient_sector VARCHAR, actor_countries VARCHAR[],
         recipient_countries VARCHAR[], entity_ids VARCHAR[], location_name VARCHAR, location_country VARCHAR,
         geonameid BIGINT, lat DOUBLE, lon DOUBLE, factuality VARCHAR NOT NULL, attribution VARCHAR,
-        outlet VARCHAR, confidence DOUBLE, merge_reason JSON, record JSON NOT NULL, seq BIGINT, dated BOOLEAN)""",
+        outlet VARCHAR, confidence DOUBLE, merge_reason JSON, record JSON NOT NULL, seq BIGINT, dated BOOLEAN,
+        actor_codes VARCHAR[], recipient_codes VARCHAR[])""",
     """CREATE TABLE IF NOT EXISTS events (
         event_id VARCHAR PRIMARY KEY, event_type VARCHAR NOT NULL, mode VARCHAR, cameo VARCHAR,
         quad_class INTEGER, goldstein DOUBLE, date DATE, date_precision VARCHAR, actor_country VARCHAR,
         actor_sector VARCHAR, recipient_country VARCHAR, recipient_sector VARCHAR, location_name VARCHAR,
         location_country VARCHAR, lat DOUBLE, lon DOUBLE, factuality VARCHAR NOT NULL, n_reports INTEGER NOT NULL,
         n_sources INTEGER NOT NULL, confidence DOUBLE, actor_countries VARCHAR[], recipient_countries VARCHAR[],
-        entity_ids VARCHAR[], sources VARCHAR[], record JSON NOT NULL)""",
+        entity_ids VARCHAR[], sources VARCHAR[], record JSON NOT NULL, actor_codes VARCHAR[],
+        recipient_codes VARCHAR[])""",
     """CREATE TABLE IF NOT EXISTS entities (
         entity_id VARCHAR PRIMARY KEY, name VARCHAR, country VARCHAR, sector VARCHAR, n_reports INTEGER)""",
     """CREATE TABLE IF NOT EXISTS places (
@@ -91,7 +103,35 @@ def _migrate_v2(con) -> None:
                 "WHERE report_id = o.id")
 
 
-MIGRATIONS = {1: _migrate_v1, 2: _migrate_v2}
+def _migrate_v3(con) -> None:
+    """v4 keeps every party's combined code (SYRMIL: country and sector) for the sector filter, and gives each
+    event the quad class and Goldstein score of its CAMEO code (v3 took them from the representative report,
+    whose code may differ from the event's most common one)."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "reports" not in tables:
+        return
+    for index in ("reports_doc", "reports_event", "events_date"):  # DuckDB alters no table with an index
+        con.execute(f"DROP INDEX IF EXISTS {index}")
+    for table in ("reports", "events"):
+        for side in ("actor", "recipient"):
+            con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {side}_codes VARCHAR[]")
+    for side in ("actor", "recipient"):
+        # the SQL twin of `_codes`: every party's country || sector, distinct and sorted
+        con.execute(f"""UPDATE reports SET {side}_codes = list_sort(list_distinct(list_filter(list_transform(
+            CAST(coalesce(json_extract(record, '$.{side}'), '[]') AS JSON[]),
+            lambda e: nullif(coalesce(e->>'country', '') || coalesce(e->>'sector', ''), '')),
+            lambda c: c IS NOT NULL)))""")
+        con.execute(f"""UPDATE events SET {side}_codes = c.codes FROM (
+            SELECT event_id AS id, list_sort(list_distinct(flatten(list({side}_codes)))) AS codes
+            FROM reports GROUP BY 1) c WHERE events.event_id = c.id""")
+    codes = [r[0] for r in con.execute("SELECT DISTINCT cameo FROM events WHERE cameo IS NOT NULL").fetchall()]
+    for code in codes:
+        con.execute("UPDATE events SET quad_class = ?, goldstein = ?, record = json_merge_patch(record, "
+                    "json_object('quad_class', ?, 'goldstein', ?)) WHERE cameo = ?",
+                    [quad_class_of(code), goldstein(code), quad_class_of(code), goldstein(code), code])
+
+
+MIGRATIONS = {1: _migrate_v1, 2: _migrate_v2, 3: _migrate_v3}
 
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+?) \(PID (\d+)\)")
@@ -110,10 +150,14 @@ def store_error(exc: Exception, path: str, doing: str) -> StoreError:
                                    "again; articles stored before are complete")
     holder = _LOCK_HOLDER.search(text)
     if holder or "Could not set lock" in text:
-        who = f" (process {holder.group(2)}, {Path(holder.group(1)).name})" if holder else ""
-        return StoreBusyError(f"{doing}: another process holds the store{who}", source=path,
-                              hint="wait for it to finish or stop it (a running `wirecoder serve` or `code`), "
-                                   "or work on a copy of the file")
+        who = describe_process(int(holder.group(2)), holder.group(1)) if holder else "another process"
+        if "wirecoder" in who:
+            hint = (f"wirecoder commands wait up to ${WAIT_ENV} seconds (default {DEFAULT_WAIT_SECONDS:g}) for a "
+                    "store in use; wait for that command to finish or stop it, or work on a copy of the file")
+        else:
+            hint = ("close that program's connection to the file (DuckDB lets one process write, or several "
+                    "read, at a time), or work on a copy of the file")
+        return StoreBusyError(f"{doing}: the store is in use by {who}", source=path, hint=hint)
     if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) or \
             any(s in text for s in _READ_ONLY):
         return StoreReadOnlyError(f"{doing}: the store cannot be written ({_first_line(text)})", source=path,
@@ -126,6 +170,115 @@ def store_error(exc: Exception, path: str, doing: str) -> StoreError:
     return StoreError(f"{doing}: {_first_line(text)}", source=path)
 
 
+def describe_process(pid: int, program: str = "") -> str:
+    """"process 123 (wirecoder serve --db x.duckdb)": the command line of a process, as far as it can be read."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode("utf-8", "replace").split("\0")
+    except OSError:
+        argv = [program] if program else []
+    argv = [a for a in argv if a]
+    if len(argv) > 1 and Path(argv[0]).name.startswith("python"):
+        argv = argv[1:]  # `python -m wirecoder ...` or a script: show what runs
+    if argv and argv[0] == "-m":
+        argv = argv[1:]
+    if argv:
+        argv[0] = Path(argv[0]).name
+    command = " ".join(argv)
+    if len(command) > 80:
+        command = command[:77] + "..."
+    return f"process {pid} ({command})" if command else f"process {pid}"
+
+
+def store_wait() -> float:
+    """Seconds a command waits for a store another process is using: ${WAIT_ENV}, default DEFAULT_WAIT_SECONDS."""
+    value = os.environ.get(WAIT_ENV, "")
+    try:
+        return max(0.0, float(value)) if value else DEFAULT_WAIT_SECONDS
+    except ValueError:
+        raise StoreError(f"${WAIT_ENV} must be a number of seconds, not {value!r}") from None
+
+
+def connect(path: str, *, read_only: bool, wait: float, on_wait=None):
+    """A DuckDB connection to the store, waiting up to `wait` seconds while another process holds the file (a
+    writer storing a batch, readers while a writer waits). A writer that has to wait says so in a marker file
+    beside the store, so that a server reading it lets go (`writer_waiting`). `on_wait(message)` is told once
+    when the wait lasts more than WAIT_NOTICE_SECONDS."""
+    start = time.monotonic()
+    pause, told, marker = 0.01, False, None
+    try:
+        while True:
+            try:
+                return duckdb.connect(path, read_only=read_only)
+            except (duckdb.Error, OSError) as exc:
+                error = store_error(exc, path, "cannot open the store")
+                waited = time.monotonic() - start
+                if not isinstance(error, StoreBusyError) or waited >= wait:
+                    if isinstance(error, StoreBusyError) and wait:
+                        error = store_error(exc, path, f"cannot open the store after waiting {waited:.0f} s")
+                    raise error from exc
+                if marker is None and not read_only:
+                    marker = _announce_writer(path)
+                if on_wait is not None and not told and waited >= WAIT_NOTICE_SECONDS:
+                    told = True
+                    on_wait(f"waiting for {path}: {error.message.partition(': ')[2]}")
+                time.sleep(min(pause, max(0.0, wait - waited)))
+                pause = min(pause * 2, 0.1)
+    finally:
+        if marker is not None:
+            _withdraw(marker)
+
+
+WRITERS_WAITING = ".writers-waiting"  # <store>.writers-waiting/<pid>: that process waits to write the store
+
+
+def _announce_writer(path: str) -> Path | None:
+    folder = Path(path + WRITERS_WAITING)
+    for _ in range(3):  # another writer may remove the empty folder between our mkdir and write
+        try:
+            folder.mkdir(exist_ok=True)
+            marker = folder / str(os.getpid())
+            marker.write_text("", encoding="utf-8")
+            return marker
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return None  # a folder we cannot write: readers are merely not told
+    return None
+
+
+def _withdraw(marker: Path) -> None:
+    marker.unlink(missing_ok=True)
+    with suppress(OSError):
+        marker.parent.rmdir()  # fails while another writer waits: its marker stays
+
+
+def writer_waiting(path: str) -> bool:
+    """Whether another live process waits to write the store (markers of processes that died are removed)."""
+    folder = path + WRITERS_WAITING
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return False  # no writer waits (the usual case: one failed stat)
+    waiting = False
+    for name in names:
+        if name.isdigit() and int(name) != os.getpid() and _alive(int(name)):
+            waiting = True
+        elif not name.isdigit() or int(name) != os.getpid():
+            with suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+    return waiting
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else "unknown error"
 
@@ -134,23 +287,75 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _in_session(method):
+    """Run a store method inside a session (the file is opened for it when the store does not hold it)."""
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self.session():
+            return method(self, *args, **kwargs)
+    return run
+
+
 class EventStore:
     def __init__(self, path: str | Path = DEFAULT_DB, *, read_only: bool = False,
-                 dedup: DedupParams | None = None, memory_limit: str | None = None) -> None:
+                 dedup: DedupParams | None = None, memory_limit: str | None = None, hold: bool = True,
+                 wait: float | None = None, on_wait=None) -> None:
         """`memory_limit` (e.g. "256MB") caps DuckDB's memory, its cache of the file included; without it
-        DuckDB may cache up to 80% of the machine's memory as the store grows."""
+        DuckDB may cache up to 80% of the machine's memory as the store grows.
+
+        With `hold` the file stays open (and locked) until `close`; without it, it is opened for each
+        operation (`session`) and closed after, so other processes can use the store in between
+        (docs/store.md, "Sharing a store"). Opening waits up to `wait` seconds (default `store_wait()`) while
+        another process holds the file, calling `on_wait(message)` once if that takes a while."""
         self.path = str(path)
+        self.read_only = read_only
         self.dedup = dedup or DedupParams()
-        self._seq: int | None = None  # the last report's `seq`, once read
+        self.memory_limit = memory_limit
+        self.hold = hold
+        self.wait = store_wait() if wait is None else wait
+        self.on_wait = on_wait
+        self.con = None
+        self._seq: int | None = None  # the last report's `seq`, once read in this session
         self._replaced: set[str] = set()
+        self._lock = threading.RLock()
+        self._migrated = read_only
+        with self.session():  # open (and create or migrate) now: a store that cannot be opened fails here
+            pass
+
+    @contextmanager
+    def session(self) -> Iterator[EventStore]:
+        """The store open for a series of operations; nested sessions share one connection."""
+        with self._lock:
+            if self.con is not None:
+                yield self
+                return
+            self._open()
+            try:
+                yield self
+            finally:
+                if not self.hold:
+                    self._disconnect()
+
+    def _open(self) -> None:
+        self.con = connect(self.path, read_only=self.read_only, wait=self.wait, on_wait=self.on_wait)
+        self._seq = None  # another process may have stored reports since the last session
         try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
-        except (duckdb.Error, OSError) as exc:
-            raise store_error(exc, self.path, "cannot open the store") from exc
-        if memory_limit is not None:
-            self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        if not read_only:
-            self._migrate()
+            if self.memory_limit is not None:
+                self.con.execute(f"SET memory_limit = '{self.memory_limit}'")
+            if not self._migrated:
+                self._migrate()
+                self._migrated = True
+        except BaseException:
+            self._disconnect()
+            raise
+
+    def _disconnect(self) -> None:
+        con, self.con = self.con, None
+        if con is not None:
+            try:
+                con.close()
+            except (duckdb.Error, OSError) as exc:
+                raise store_error(exc, self.path, "cannot close the store") from exc
 
     # --- schema -----------------------------------------------------------------------------
 
@@ -193,7 +398,8 @@ class EventStore:
         self.con.execute("DROP TABLE events_v1")
 
     def close(self) -> None:
-        self.con.close()
+        with self._lock:
+            self._disconnect()
 
     def __enter__(self) -> EventStore:
         return self
@@ -204,14 +410,22 @@ class EventStore:
     # --- writing ----------------------------------------------------------------------------
 
     def is_stored(self, article: Article) -> bool:
-        row = self.con.execute("SELECT content_hash FROM articles WHERE doc_id = ?", [article.doc_id]).fetchone()
-        return row is not None and row[0] == content_hash(article.text)
+        return self.stored(article)[0]
+
+    @_in_session
+    def stored(self, *articles: Article) -> list[bool]:
+        """For each article, whether it is stored already with the same text (one query for them all)."""
+        hashes = dict(self.con.execute(
+            "SELECT doc_id, content_hash FROM articles WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))",
+            [[a.doc_id for a in articles]]).fetchall())
+        return [hashes.get(a.doc_id) == content_hash(a.text) for a in articles]
 
     def put(self, article: Article, events: Iterable[Event]) -> bool:
         """Store one article with its reports atomically. Returns False when it was stored already
         with the same text (nothing changes); a changed text replaces the earlier coding."""
         return self.put_many([(article, list(events))])[0]
 
+    @_in_session
     def put_many(self, items: Iterable[tuple[Article, list[Event]]]) -> list[bool]:
         """Store coded articles in one transaction, in order: the result is the same as `put` on each in
         turn (deduplication sees every earlier report), at a fraction of the cost (docs/store.md, "Writing")."""
@@ -413,6 +627,7 @@ class EventStore:
             with _json_rows(columns, rows) as source:
                 self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {source} {conflict}")
 
+    @_in_session
     def reject(self, source: str, line: int | None, code: str, message: str) -> None:
         """Record a rejected input once: a re-run that rejects it again only updates `seen_at`."""
         try:
@@ -428,6 +643,7 @@ class EventStore:
 
     # --- reading ----------------------------------------------------------------------------
 
+    @_in_session
     def reports(self, doc_id: str | None = None) -> list[dict]:
         sql = "SELECT record FROM reports"
         params: list = []
@@ -437,6 +653,7 @@ class EventStore:
         sql += " ORDER BY doc_id, json_extract(record, '$.span[0]')::INTEGER, report_id"
         return [json.loads(r[0]) for r in self.con.execute(sql, params).fetchall()]
 
+    @_in_session
     def events(self, doc_id: str | None = None) -> list[dict]:
         """Event records (clusters); with doc_id, those the article reports."""
         if doc_id is None:
@@ -447,6 +664,7 @@ class EventStore:
                 "ORDER BY date, event_id", [doc_id]).fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    @_in_session
     def check(self) -> list[str]:
         """Every problem found (empty when the store is sound): `wirecoder doctor`. Reads every row of every
         table, decodes every record, and derives again from the reports what is derived from them: article and
@@ -536,6 +754,7 @@ class EventStore:
                 found.setdefault("events that do not match their reports", []).append(event_id)
         return [f"{len(ids)} {what} (e.g. {', '.join(ids[:CHECK_EXAMPLES])})" for what, ids in found.items()]
 
+    @_in_session
     def counts(self) -> dict[str, int]:
         return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("articles", "reports", "events", "rejected")}
@@ -595,7 +814,8 @@ ARTICLE_COLUMNS = (("doc_id", "VARCHAR"), ("content_hash", "VARCHAR"), ("title",
                    ("text", "VARCHAR"), ("n_reports", "INTEGER"), ("coder", "VARCHAR"))
 _PARTIES = (("actor_country", "VARCHAR"), ("actor_sector", "VARCHAR"), ("recipient_country", "VARCHAR"),
             ("recipient_sector", "VARCHAR"))
-_LISTS = (("actor_countries", "VARCHAR[]"), ("recipient_countries", "VARCHAR[]"), ("entity_ids", "VARCHAR[]"))
+_LISTS = (("actor_countries", "VARCHAR[]"), ("recipient_countries", "VARCHAR[]"), ("entity_ids", "VARCHAR[]"),
+          ("actor_codes", "VARCHAR[]"), ("recipient_codes", "VARCHAR[]"))
 _CODES = (("event_type", "VARCHAR"), ("mode", "VARCHAR"), ("cameo", "VARCHAR"), ("quad_class", "INTEGER"),
           ("goldstein", "DOUBLE"), ("date", "DATE"), ("date_precision", "VARCHAR"))
 REPORT_COLUMNS = (("report_id", "VARCHAR"), ("doc_id", "VARCHAR"), ("event_id", "VARCHAR"), *_CODES, *_PARTIES,
@@ -675,22 +895,40 @@ def _event_row(event_id: str, reports: list[tuple[Event, str]]) -> list:
     outlets = {o for _, o in reports}
     rep = _representative(events)
     loc = next((r.location for r in events if r.location is not None), None)
-    codes = Counter(r.cameo for r in events if r.cameo)
-    cameo = codes.most_common(1)[0][0] if codes else rep.cameo
+    cameo, quad_class, score = _event_codes(events, rep)
     record = rep.to_dict()
-    record.update(event_id=event_id, cameo=cameo, location=None if loc is None else record_location(loc),
-                  n_reports=len(events), n_sources=len(outlets), reports=[r.event_id for r in events])
+    record.update(event_id=event_id, cameo=cameo, quad_class=quad_class, goldstein=score,
+                  location=None if loc is None else record_location(loc), n_reports=len(events),
+                  n_sources=len(outlets), reports=[r.event_id for r in events])
     a = rep.actor[0] if rep.actor else None
     b = rep.recipient[0] if rep.recipient else None
     sources = outlets | {x.attribution.source for x in events if x.attribution}
-    return [event_id, rep.event_type, rep.mode, cameo, rep.quad_class, rep.goldstein, rep.date, rep.date_precision,
+    return [event_id, rep.event_type, rep.mode, cameo, quad_class, score, rep.date, rep.date_precision,
             a.country if a else None, a.sector if a else None, b.country if b else None, b.sector if b else None,
             loc.name if loc else None, loc.country if loc else None, loc.lat if loc else None,
             loc.lon if loc else None, rep.factuality, len(events), len(outlets), max(r.confidence for r in events),
             sorted({x.country for r in events for x in r.actor if x.country}),
             sorted({x.country for r in events for x in r.recipient if x.country}),
             sorted({x.id for r in events for x in r.actor + r.recipient if x.id}),
+            sorted({c for r in events for c in _codes(r.actor)}),
+            sorted({c for r in events for c in _codes(r.recipient)}),
             sorted(x.lower() for x in sources if x), record]
+
+
+def _event_codes(events: list[Event], rep: Event) -> tuple[str | None, int, float]:
+    """An event's CAMEO code (the most common among its reports; the representative's on a tie) with the quad
+    class and Goldstein score of that code, so the three always agree."""
+    counts = Counter(r.cameo for r in events if r.cameo)
+    if not counts:
+        return rep.cameo, rep.quad_class, rep.goldstein
+    top = max(counts.values())
+    cameo = rep.cameo if counts.get(rep.cameo) == top else min(c for c, n in counts.items() if n == top)
+    return cameo, quad_class_of(cameo), goldstein(cameo)
+
+
+def _codes(entities) -> list[str]:
+    """The parties' combined codes (SYRMIL), distinct and sorted."""
+    return sorted({c for e in entities if (c := combined_code(e.country, e.sector))})
 
 
 def record_location(loc) -> dict:
@@ -749,7 +987,8 @@ def _report_row(e: Event, event_id: str, outlet: str, reason: dict, seq: int) ->
         first_actor.sector if first_actor else None, first_recipient.country if first_recipient else None,
         first_recipient.sector if first_recipient else None,
         sorted({x.country for x in e.actor if x.country}), sorted({x.country for x in e.recipient if x.country}),
-        sorted({x.id for x in e.actor + e.recipient if x.id}), loc.name if loc else None,
+        sorted({x.id for x in e.actor + e.recipient if x.id}), _codes(e.actor), _codes(e.recipient),
+        loc.name if loc else None,
         loc.country if loc else None, loc.geonameid if loc else None, loc.lat if loc else None,
         loc.lon if loc else None, e.factuality, e.attribution.source if e.attribution else None, outlet,
         e.confidence, reason, e.to_dict(), seq, e.date_text is not None,
