@@ -1,5 +1,6 @@
 """Dyad series: counts, quad classes, Goldstein and PLOVER scores per period and actor pair; CSV/Parquet export."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -74,7 +75,8 @@ def test_both_directions_pools_the_pair(store):
     rows = dyad_series(store, "RUS", "TUR", both_directions=True, fill=False)
     assert [(r["period"], r["n_events"]) for r in rows] == [
         ("2016-11-28", 2), ("2016-11-30", 1), ("2016-12-01", 1), ("2016-12-02", 1)]
-    assert rows[2]["quad1"] == 1 and rows[2]["plover_score"] == 0.0   # TUR's request to RUS
+    # TUR's request to RUS: an event takes the quad class of its CAMEO code (100, demand: verbal conflict)
+    assert rows[2]["quad3"] == 1 and rows[2]["plover_score"] == 0.0
 
 
 def test_without_a_recipient_one_series_per_counterpart(store):
@@ -116,3 +118,18 @@ def test_bad_arguments(store, tmp_path):
         dyad_series(store, "RUS", freq="year")
     with pytest.raises(ExportError):
         export_series([], tmp_path / "x.xlsx", "xlsx")
+
+
+def test_a_sector_in_the_actor_code_narrows_both_directions(tmp_path):
+    mil = Entity("Syrian troops", "Syria", "SYR", "MIL", None)
+    gov = Entity("Syria", "Syria", "SYR", "GOV", "wc:country:syr")
+    tur = Entity("Turkey", "Turkey", "TUR", "GOV", "wc:country:tur")
+    events = [replace(_event(1, "ASSAULT", "190", -10.0, "2016-12-01"), actor=(mil,), recipient=(tur,)),
+              replace(_event(2, "CONSULT", "040", 1.0, "2016-12-01"), actor=(gov,), recipient=(tur,)),
+              replace(_event(3, "ACCUSE", "112", -2.0, "2016-12-01"), actor=(tur,), recipient=(mil,))]
+    with EventStore(tmp_path / "s.duckdb") as store:
+        store.put(Article("d", "one article"), events)
+        one_way = dyad_series(store, "SYRMIL", "TUR", fill=False)
+        both = dyad_series(store, "SYRMIL", "TUR", both_directions=True, fill=False)
+    assert [r["n_events"] for r in one_way] == [1] and one_way[0]["quad4"] == 1
+    assert [r["n_events"] for r in both] == [2] and both[0]["quad3"] == 1

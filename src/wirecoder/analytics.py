@@ -96,7 +96,7 @@ def dyad_series(store, actor: str, recipient: str | None = None, *, freq: str = 
     one series per counterpart country (from every recipient of a compound event; `None` for events with
     no recipient country). `both_directions` pools A->B and B->A into one series labelled A, B (with no
     recipient: every event involving A, by counterpart). `filters` narrows further (dates, type, place...;
-    its actor/recipient are replaced); unless it sets `factuality`, negated and hypothetical events are left
+    its parties and sectors are replaced); unless it sets `factuality`, negated and hypothetical events are left
     out. `fill` adds zero rows for periods with no event in a single-dyad series, from `filters.start` (or
     the first event) to `filters.end` (or the last). Periods are the day, the Monday of the ISO week, or
     the first of the month.
@@ -108,7 +108,9 @@ def dyad_series(store, actor: str, recipient: str | None = None, *, freq: str = 
     if not actor:
         raise QueryError("a dyad series needs an actor")
     key = "event_id" if level == "events" else "report_id"
-    base_clause, base_params = where(replace(filters, actor=None, recipient=None), level)
+    # the parties (sectors included: `actor` may be SYRMIL) come from `actor`/`recipient`, not `filters`
+    base_clause, base_params = where(replace(filters, actor=None, recipient=None, actor_sector=None,
+                                             recipient_sector=None), level)
     conditions = [base_clause.removeprefix(" WHERE ")] if base_clause else []
     conditions.append("date IS NOT NULL")
     if filters.factuality is None:
@@ -138,7 +140,7 @@ def dyad_series(store, actor: str, recipient: str | None = None, *, freq: str = 
     # PLOVER scores come in as parameter lists (type, mode or NULL, score), matched by mode, then by type.
     table = plover_scores()
     sql = (f"WITH base AS (SELECT {key}, date, event_type, mode, quad_class, goldstein, actor_countries, "
-           f"recipient_countries, entity_ids FROM {level} WHERE {' AND '.join(conditions)}), pairs AS ({union}), "
+           f"recipient_countries, entity_ids, actor_codes, recipient_codes FROM {level} WHERE {' AND '.join(conditions)}), pairs AS ({union}), "
            "scores AS (SELECT unnest(?::VARCHAR[]) AS t, unnest(?::VARCHAR[]) AS m, unnest(?::DOUBLE[]) AS s) "
            "SELECT CAST(date_trunc(?, p.date) AS DATE) AS period, p.other, count(*), "
            "count(*) FILTER (WHERE p.quad_class = 1), count(*) FILTER (WHERE p.quad_class = 2), "
