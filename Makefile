@@ -14,8 +14,9 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/wirecoder code examples/ --db $(DB) --format table
-	$(VENV)/bin/wirecoder stats --db $(DB)
-	@echo "Events are stored in $(DB) (re-running codes only new articles). Try:"
+	@echo "What $(DB) holds now:"
+	@$(VENV)/bin/wirecoder stats --db $(DB)
+	@echo "Re-running codes only new articles. Try:"
 	@echo "  $(VENV)/bin/wirecoder query --db $(DB) --actor RUS --format table"
 	@echo "  $(VENV)/bin/wirecoder code examples/page.html --format jsonl --no-store"
 	@echo "Browse them: $(VENV)/bin/wirecoder serve --db $(DB)   then open http://127.0.0.1:8000/"

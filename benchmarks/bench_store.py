@@ -48,19 +48,20 @@ def coded_corpus(corpus: Path, cache: Path | None) -> tuple[list, float]:
     return coded, per_article
 
 
-def time_store(coded: list, source: Path | None, batch: int) -> dict:
+def time_store(coded: list, source: Path | None, batch: int, hold: bool = True) -> dict:
     with tempfile.TemporaryDirectory(dir=source.parent if source else None) as tmp:
         path = Path(tmp) / "store.duckdb"
         if source is not None:
             shutil.copy(source, path)
-        with EventStore(path) as store:
+        with EventStore(path, hold=hold) as store:
             before = store.counts()["reports"]
             start = time.perf_counter()
             for i in range(0, len(coded), batch):
-                store.put_many(coded[i:i + batch])
+                store.put_many(coded[i:i + batch])  # without `hold`: the file is opened and closed each batch
             seconds = time.perf_counter() - start
-            merged = store.con.execute(
-                "SELECT count(*) FROM reports WHERE json_extract(merge_reason, '$.merged')::BOOLEAN").fetchone()[0]
+            with store.session():
+                merged = store.con.execute("SELECT count(*) FROM reports WHERE "
+                                           "json_extract(merge_reason, '$.merged')::BOOLEAN").fetchone()[0]
             problems = store.check() if source is None else []  # synthetic stores have no articles
     return {"store_reports": before, "articles": len(coded), "seconds": round(seconds, 2),
             "ms_per_article": round(1000 * seconds / len(coded), 2), "merged_reports": merged,
@@ -74,12 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stores", type=Path, nargs="*", default=[], help="stores to copy and fill")
     parser.add_argument("--batch", type=int, default=STORE_BATCH)
     parser.add_argument("--json", type=Path, help="write the results here too")
+    parser.add_argument("--shared", action="store_true",
+                        help="open the store for each batch, as `wirecoder code` does (docs/store.md)")
     args = parser.parse_args(argv)
     coded, per_article = coded_corpus(args.corpus, args.coded)
     print(f"coding: {1000 * per_article:.1f} ms per article in one process", flush=True)
     results = []
     for source in [None, *args.stores]:
-        result = time_store(coded, source, args.batch)
+        result = time_store(coded, source, args.batch, hold=not args.shared)
         # with two coding processes an article arrives every per_article / 2 seconds
         result["share_of_2_process_rate"] = round(result["ms_per_article"] / (500 * per_article), 3)
         result["store"] = str(source) if source else "(empty)"

@@ -287,6 +287,117 @@ def test_map(client):
     assert client.get("/api/map", params={"bbox": "37,36,38,37"}).json()["total"] == 1
 
 
+KENYAN_POLICE = Entity("Kenyan police", "Kenya police", "KEN", "COP", "wc:country:kenya+wc:agent:police")
+KENYAN_PROTESTERS = Entity("protesters", "Kenya protesters", "KEN", "CVL", "wc:country:kenya+wc:agent:protester")
+TURKISH_POLICE = Entity("Turkish police", "Turkey police", "TUR", "COP", "wc:country:turkey+wc:agent:police")
+TURKISH_PROTESTERS = Entity("demonstrators", "Turkey protesters", "TUR", "CVL", "wc:country:turkey+wc:agent:protester")
+ANKARA_OLD = Place("Ankara", "Ankara", "TUR", "68", 39.91987, 32.85427, 323786)  # an old record: a GeoNames code
+TEXT_3 = ("Police and protesters\n\nKenyan police fired tear gas at protesters in 2016, witnesses said. "
+          "Turkish police detained demonstrators in Ankara on Monday.\n")
+
+
+@pytest.fixture(scope="module")
+def domestic(tmp_path_factory):
+    """The fixture store plus two domestic dyads: KEN -> KEN with no place, dated only to a year, and
+    TUR -> TUR in Ankara with the province kept as its GeoNames code ("68"), as old records have it."""
+    from dataclasses import replace
+    from datetime import date
+
+    path = tmp_path_factory.mktemp("api-domestic") / "events.duckdb"
+    kenya = make_event("doc-3", TEXT_3, "fired", cameo="180", event_type="ASSAULT", quad=4, goldstein=-9.0,
+                       actor=[KENYAN_POLICE], recipient=[KENYAN_PROTESTERS], date="2016-01-01", date_text="in 2016")
+    turkey = make_event("doc-3", TEXT_3, "detained", cameo="173", event_type="ASSAULT", quad=4, goldstein=-5.0,
+                        actor=[TURKISH_POLICE], recipient=[TURKISH_PROTESTERS], date="2016-12-19", date_text="Monday",
+                        location=ANKARA_OLD)
+    article = Article(doc_id="doc-3", text=TEXT_3, title="Police and protesters", published=date(2016, 12, 20),
+                      outlet="Wire Three")
+    with EventStore(path) as store:
+        for a, events in [*fixture_articles(), (article, [replace(kenya, date_precision="year"), turkey])]:
+            store.put(a, events)
+    with TestClient(app_for_tests(path, coder=FakeCoder(), read_only=True)) as c:
+        yield c
+
+
+def test_network_and_stats_include_domestic_dyads(domestic):
+    net = domestic.get("/api/network").json()
+    edges = {(e["source"], e["target"]): e for e in net["edges"]}
+    assert edges[("KEN", "KEN")]["n"] == edges[("KEN", "KEN")]["n_conflict"] == 1
+    assert edges[("TUR", "TUR")]["n"] == 1 and edges[("TUR", "SYR")]["n"] == 1
+    assert net["domestic"] == 2
+    nodes = {n["id"]: n for n in net["nodes"]}
+    assert nodes["KEN"]["n"] == 1  # a loop counts once for its country
+    assert nodes["KEN"]["name"] == "Kenya"  # from the gazetteer: no Kenya entity is in the store
+    assert domestic.get("/api/network", params={"actor": "KEN"}).json()["edges"] == [edges[("KEN", "KEN")]]
+    assert {"actor": "KEN", "recipient": "KEN", "n": 1} in domestic.get("/api/stats").json()["by_dyad"]
+
+
+def test_map_counts_events_without_a_place(domestic):
+    everything = domestic.get("/api/map").json()
+    assert (everything["total"], everything["unplaced"]) == (4, 1)
+    ankara = next(p for p in everything["points"] if p["name"] == "Ankara")
+    assert (ankara["admin1_name"], ankara["country_name"]) == ("Ankara", "Turkey")
+    kenya = domestic.get("/api/map", params={"actor": "KEN"}).json()
+    assert (kenya["total"], kenya["unplaced"], kenya["points"]) == (0, 1, [])
+
+
+def test_records_name_provinces_outlets_and_date_sources(domestic):
+    (record,) = domestic.get("/api/events", params={"place": "Ankara"}).json()["items"]
+    assert record["location"]["admin1"] == "68"  # the record as stored ...
+    assert record["location"]["admin1_name"] == "Ankara" and record["location"]["country_name"] == "Turkey"
+    assert record["outlet"] == "Wire Three" and record["date_source"] == "text"
+    detail = domestic.get(f"/api/events/{record['event_id']}").json()
+    assert detail["event"]["location"]["admin1_name"] == "Ankara"
+    assert detail["reports"][0]["report"]["outlet"] == "Wire Three"
+
+
+@pytest.mark.parametrize(("interval", "drawn", "coarser"), [
+    ("day", 4, {"year": 1}), ("month", 4, {"year": 1}), ("year", 5, {}), ("auto", 4, {"year": 1}),
+])
+def test_timeline_leaves_out_dates_coarser_than_its_periods(domestic, interval, drawn, coarser):
+    tl = domestic.get("/api/timeline", params={"interval": interval}).json()
+    assert sum(b["n"] for b in tl["buckets"]) == drawn
+    assert tl["coarser"] == coarser and tl["undated"] == 0
+    assert tl["interval"] == ("week" if interval == "auto" else interval)  # 2016-01-01 to 2016-12-19
+
+
+def test_empty_pages_say_why(client):
+    empty = client.get("/api/events", params={"actor": "TUR", "event_type": "CONSULT"}).json()
+    assert empty["total"] == 0 and "CONSULT" in empty["why"] and "TUR" in empty["why"]
+    why = client.get("/api/events", params={"actor": "KEN"}).json()["why"]
+    assert why == "no events with actor KEN (KEN is not in the store)"
+    assert client.get("/api/events", params={"actor": "TUR"}).json()["why"] is None
+
+
+def _ids(client, params: dict) -> list[str]:
+    return [e["event_id"] for e in client.get("/api/events", params={**params, "limit": 1000}).json()["items"]]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "plover-jsonl", "parquet"])
+@pytest.mark.parametrize("params", [{}, {"actor": "TUR"}, {"source": "financial", "level": "reports"}])
+def test_export_streams_the_filtered_events(client, tmp_path, fmt, params):
+    from wirecoder.exports import MEDIA_TYPES, download_name, read_export
+
+    with client.stream("GET", "/api/export", params={**params, "format": fmt}) as res:
+        assert res.status_code == 200
+        body = b"".join(res.iter_bytes())
+    assert res.headers["content-type"] == MEDIA_TYPES[fmt]
+    assert res.headers["content-disposition"] == f'attachment; filename="{download_name(fmt)}"'
+    assert "content-length" not in res.headers  # streamed as it is written, never built whole first
+    path = tmp_path / download_name(fmt)
+    path.write_bytes(body)
+    ids = [r["event_id"] for r in read_export(path, fmt)]
+    assert ids == _ids(client, params) and ids
+
+
+def test_export_column_sets(client):
+    wirecoder = client.get("/api/export", params={"format": "csv"}).text.splitlines()[0]
+    phoenix = client.get("/api/export", params={"format": "csv", "columns": "phoenix"}).text.splitlines()[0]
+    assert wirecoder.startswith("event_id,") and phoenix != wirecoder
+    err = assert_error(client.get("/api/export", params={"format": "plover-jsonl", "columns": "gdelt"}),
+                       400, "invalid_parameter")
+    assert err["details"] == {"format": "plover-jsonl", "columns": "gdelt"}
+
+
 # --- bad requests ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("path", "params"), [
@@ -311,6 +422,10 @@ def test_map(client):
     ("/api/network", {"limit": 10_000}),
     ("/api/map", {"end": "2016-13-01"}),
     ("/api/stats", {"top": -5}),
+    ("/api/export", {"format": "xlsx"}),
+    ("/api/export", {"columns": "acled"}),
+    ("/api/export", {"event_type": "PARTY"}),
+    ("/api/export", {"level": "articles"}),
 ])
 def test_bad_parameters_are_400(client, path, params):
     err = assert_error(client.get(path, params=params), 400, "invalid_parameter")

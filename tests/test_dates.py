@@ -194,7 +194,7 @@ def test_resolve_rejects_unknown_direction():
         resolve("Tuesday", PUB, direction="sideways")
 
 
-# The article the brief was written against (published Friday 2016-12-02).
+# The founding example, examples/000_5803871372006973.txt (published Friday 2016-12-02).
 @pytest.mark.parametrize(
     ("sentence", "text", "expected", "precision"),
     [

@@ -126,6 +126,60 @@ def test_long_paragraph_starting_with_marker_is_kept():
     assert _body(art).endswith(last)
 
 
+@pytest.mark.parametrize(("footer", "outlet"), [
+    ("Copyright 2023 Lakeside Courier. All rights reserved.", "Lakeside Courier"),
+    ("© 2021 Northern Signal Media Ltd.", "Northern Signal Media"),
+    ("(c) 2020 Coastline Daily", "Coastline Daily"),
+    ("Copyright © 2019-2024 The Valley Gazette\nThis material may not be redistributed.", "The Valley Gazette"),
+    ("Copyright Orbit Broadcasting 2022. Click for restrictions.", "Orbit Broadcasting"),
+    ("To contact the Valley Gazette, email tips@valley.example", "Valley Gazette"),
+    ("To contact the WSWS and the\nSocialist Equality Party visit:\n\nwsws.org/contact", "WSWS"),
+    ("To contact the wsws and the Socialist Equality Party visit: wsws.org", None),  # not written as a name
+    ("(Reporting by Ana Ruiz in Quito; Editing by Mark Heinrich)", "Reuters"),
+    ("(Additional reporting by Ola Berg; Writing by Ana Ruiz; Editing by Tim Hale)", "Reuters"),
+    ("To contact the reporter on this story: Jane Roe in London at jroe@example.com", None),
+    ("Copyright 2024", None),
+    ("Follow us on X for breaking news.", None),
+])
+def test_outlet_from_the_footer(footer, outlet):
+    art = read_text(f"Talks resume\n\n{BODY_1}\n\n{BODY_2}\n\n{footer}\n")
+    assert art.outlet == outlet
+    assert _body(art) == f"{BODY_1}\n\n{BODY_2}"  # the footer is not coded
+
+
+@pytest.mark.parametrize(("header", "author", "outlet"), [
+    ("By Jane Doe, Harbour Wire", "Jane Doe", "Harbour Wire"),
+    ("By Tom Okoro and Ana Ruiz - Coastline Daily", "Tom Okoro and Ana Ruiz", "Coastline Daily"),
+    ("Priya Nair | Lakeside Courier\n4 May 2021", "Priya Nair", "Lakeside Courier"),
+    ("By Lena Berg, AFP", "Lena Berg", "AFP"),
+    ("Lena Berg, Associated Press Writer", "Lena Berg", "Associated Press"),
+    ("By Jane Doe, Nairobi", "Jane Doe, Nairobi", None),  # a place, not an outlet
+    ("By Jane Doe, Staff Writer", "Jane Doe, Staff Writer", None),
+    ("By Jane Doe and Tom Roe", "Jane Doe and Tom Roe", None),
+])
+def test_outlet_from_the_byline(header, author, outlet):
+    art = read_text(f"Talks resume\n\n{header}\n\n{BODY_1}\n\n{BODY_2}\n")
+    assert (art.author, art.outlet) == (author, outlet)
+    assert _body(art) == f"{BODY_1}\n\n{BODY_2}"
+
+
+@pytest.mark.parametrize(("dateline", "outlet"), [
+    ("QUITO, Ecuador (AP) — ", "AP"),
+    ("BEIRUT, Dec 2 (Reuters) - ", "Reuters"),
+    ("KAMPALA (Lakeside Courier) -- ", "Lakeside Courier"),
+    ("ANKARA (Turkey) - ", None),
+    ("ANKARA — ", None),
+])
+def test_outlet_from_a_wire_dateline(dateline, outlet):
+    assert read_text(f"{dateline}{BODY_1}\n\n{BODY_2}").outlet == outlet
+
+
+def test_outlet_footer_wins_over_byline_and_body_mentions_are_not_outlets():
+    republished = f"By Lena Berg, Reuters\n\n{BODY_1}\n\nCopyright 2024 Lakeside Courier\n"
+    assert read_text(republished).outlet == "Lakeside Courier"  # the wire story as the outlet published it
+    assert read_text(f"{BODY_1} The Harbour Wire reported it first.\n\n{BODY_2}").outlet is None
+
+
 def test_crlf_normalised_and_offsets_valid():
     art = read_text(SEED_LIKE.replace("\n", "\r\n"))
     assert art.text == SEED_LIKE

@@ -6,8 +6,9 @@ A thin layer over the library, like the CLI: filters are `wirecoder.query.Filter
 
     {"error": {"code": "invalid_parameter", "message": "...", "details": ...}}
 
-DuckDB connections are not thread-safe: each request reads through its own cursor (a connection
-to the same database instance) and writes go through the store's connection under a lock.
+The server holds the store only while requests use it (`Workbench`), so the CLI can code into and read
+the same file while it runs. DuckDB connections are not thread-safe: each request reads through its own
+cursor, and a write waits for the reads in progress.
 Coding runs in worker processes with a time and a memory limit (`_InProcesses`), so a huge paste
 cannot stall reads. `_Guard` wraps the whole app: Host and Origin checks, body deadline, HEAD,
 security headers, and the JSON 500. Reference and threat model: docs/api.md.
@@ -19,6 +20,7 @@ import asyncio
 import contextlib
 import functools
 import hmac
+import itertools
 import json
 import logging
 import multiprocessing
@@ -26,6 +28,7 @@ import os
 import re
 import signal
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -39,7 +42,7 @@ from urllib.parse import urlsplit
 import uvicorn
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, StrictBool, ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -47,11 +50,11 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from . import __version__
+from . import __version__, exports, gazetteer
 from .batch import Failure, _time_limit, _TimeLimit, code_one, limited_worker
 from .errors import InputError, StoreBusyError, StoreFullError, StoreReadOnlyError, WirecoderError
-from .query import LEVELS, MAX_OFFSET, Filters, QueryError, parse_bbox, stats, where
-from .schema import FACTUALITY, PLOVER_TYPES, Article
+from .query import LEVELS, MAX_OFFSET, SECTOR_CODES, Filters, QueryError, explain_empty, parse_bbox, stats, where
+from .schema import DATE_PRECISION, FACTUALITY, PLOVER_TYPES, Article, date_source
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,8 @@ DEFAULT_CODE_MEMORY_MB = 2048
 # SIGALRM interrupts Python code within milliseconds (measured), so a worker still busy this long after
 # its time limit is stuck in C code: it is killed and replaced.
 KILL_AFTER_SECONDS = 2.0
+# The store's read connection is closed when no request has used it for this long, letting other processes in.
+LINGER_SECONDS = 1.0
 LOAD_TIMEOUT_SECONDS = 120.0  # start a worker process and load the pipeline (~5 s)
 # Slow clients (slowloris): the whole body must arrive within BODY_TIMEOUT (1 MB at 33 KB/s), each
 # request's headers within HEADER_TIMEOUT; idle keep-alive connections close after KEEP_ALIVE.
@@ -87,7 +92,9 @@ MAX_PAGE = 1000
 # Network and map payloads stay small enough for the browser to draw at once.
 MAX_EDGES = 500
 MAX_POINTS = 5000
-INTERVALS = ("day", "week", "month", "year")
+INTERVALS = DATE_PRECISION  # timeline and dyad periods: one per date precision
+# interval=auto: days the dates may span for each period (180 days, 157 weeks, 240 months), else years
+AUTO_INTERVAL_DAYS = (("day", 180), ("week", 1100), ("month", 7300))
 WEB_DIR = "web"
 
 QUAD_NAMES = {1: "verbal cooperation", 2: "material cooperation", 3: "verbal conflict", 4: "material conflict"}
@@ -176,6 +183,7 @@ class Page(BaseModel):
     limit: int
     offset: int
     next_offset: int | None = Field(description="offset of the next page, null on the last")
+    why: str | None = Field(None, description="on an empty page: why the filters match nothing (query.explain_empty)")
 
 
 class Mark(BaseModel):
@@ -253,7 +261,10 @@ class Bucket(BaseModel):
 class Timeline(BaseModel):
     by: str
     interval: str
-    buckets: list[Bucket]
+    buckets: list[Bucket] = Field(description="events dated at least as precisely as `interval`")
+    coarser: dict[str, int] = Field(description="events left out because their date is coarser than `interval`, "
+                                    "by date_precision (a year-dated event is no 1 January spike)")
+    undated: int = Field(description="events with no date")
 
 
 class NetworkNode(BaseModel):
@@ -273,20 +284,24 @@ class NetworkEdge(BaseModel):
 
 class Network(BaseModel):
     nodes: list[NetworkNode]
-    edges: list[NetworkEdge]
+    edges: list[NetworkEdge] = Field(description="busiest first; source == target is a domestic dyad (KEN -> KEN)")
+    domestic: int = Field(description="events of the filter between parties of one country")
 
 
 class MapPoint(BaseModel):
     lat: float
     lon: float
     name: str | None
+    admin1_name: str | None = Field(description="the province's name (gazetteer.admin1_name)")
     country: str | None
+    country_name: str | None
     n: int
 
 
 class MapPoints(BaseModel):
     points: list[MapPoint]
     total: int = Field(description="located events matching the filters")
+    unplaced: int = Field(description="events matching the filters with no place, so not on the map")
 
 
 class Stats(BaseModel):
@@ -302,6 +317,7 @@ class Meta(BaseModel):
     event_types: list[str]
     factuality: list[str]
     levels: list[str]
+    sectors: list[str] = Field(description="CAMEO sector codes for the `sector` and `recipient_sector` filters")
     quad_classes: dict[str, str]
     counts: dict[str, int]
     date_range: list[str | None]
@@ -401,35 +417,120 @@ class _Reader:
         self.con = con
 
 
-class Workbench:
-    """The store behind the app: per-request read cursors and one locked writer."""
+class _Shared:
+    """A readers-writer lock: reads go on together, a write (or closing the connection) goes alone."""
 
-    def __init__(self, db_path: str | Path, *, read_only: bool = False) -> None:
-        from .store import EventStore
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing and not self._readers)
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
+class Workbench:
+    """The store behind the app, held only while requests use it, so `wirecoder code`, `query` and `export`
+    can use the same file while the server runs (docs/store.md, "Sharing a store"). Requests read through
+    cursors of one read-only connection, opened when a request needs it and closed once no request has
+    used it for `linger` seconds; a write closes it and opens the store to write for that one article."""
+
+    def __init__(self, db_path: str | Path, *, read_only: bool = False, wait: float | None = None,
+                 linger: float = LINGER_SECONDS) -> None:
+        from .store import EventStore, store_wait
 
         self.db_path = str(db_path)
         self.read_only = read_only
-        self.store = EventStore(self.db_path, read_only=read_only)
-        self._root = self.store.con.cursor()
-        self._root_lock = threading.Lock()
-        self._write_lock = threading.Lock()
+        self.wait = store_wait() if wait is None else wait
+        self.linger = linger
+        EventStore(self.db_path, read_only=read_only, wait=self.wait).close()  # create or migrate it now
+        self._shared = _Shared()
+        self._open_lock = threading.Lock()
+        self._con = None
+        self._last_use = 0.0
+        self._stop = threading.Event()
+        self._closer = threading.Thread(target=self._close_when_idle, name="wirecoder-store-closer", daemon=True)
+        self._closer.start()
 
     @contextmanager
     def reader(self) -> Iterator[_Reader]:
-        with self._root_lock:
-            cur = self._root.cursor()
-        try:
-            yield _Reader(cur)
-        finally:
-            cur.close()
+        from .store import connect
+
+        self._yield_to_writers()
+        with self._shared.read():
+            with self._open_lock:
+                if self._con is None:
+                    self._con = connect(self.db_path, read_only=True, wait=self.wait)
+                cur = self._con.cursor()
+            try:
+                yield _Reader(cur)
+            finally:
+                cur.close()
+                self._last_use = time.monotonic()
 
     def put(self, article, events) -> None:
-        with self._write_lock:
-            self.store.put(article, events)
+        from .store import EventStore
+
+        with self._shared.write():
+            self._disconnect()
+            with EventStore(self.db_path, wait=self.wait) as store:
+                store.put(article, events)
+
+    def _yield_to_writers(self) -> None:
+        """When another process waits to write (`wirecoder code` storing a batch), let go of the store once the
+        reads in progress end, and start no new read until it has the store: then reads wait for its batch."""
+        from .store import writer_waiting
+
+        if not writer_waiting(self.db_path):
+            return
+        with self._shared.write():
+            self._disconnect()
+        deadline = time.monotonic() + self.wait
+        while writer_waiting(self.db_path) and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def _close_when_idle(self) -> None:
+        from .store import writer_waiting
+
+        while not self._stop.wait(min(self.linger / 4, 0.1)):
+            if self._con is None:
+                continue
+            if time.monotonic() - self._last_use > self.linger or writer_waiting(self.db_path):
+                with self._shared.write():
+                    self._disconnect()
+
+    def _disconnect(self) -> None:
+        with self._open_lock:
+            con, self._con = self._con, None
+        if con is not None:
+            con.close()
 
     def close(self) -> None:
-        self._root.close()
-        self.store.close()
+        self._stop.set()
+        self._closer.join()
+        with self._shared.write():
+            self._disconnect()
 
 
 # --- coding -----------------------------------------------------------------------------------------
@@ -570,20 +671,27 @@ def _q(description: str, **kw):
 
 
 def _filters(
-    start: Annotated[date | None, _q("events on or after (YYYY-MM-DD)")] = None,
-    end: Annotated[date | None, _q("events on or before (YYYY-MM-DD)")] = None,
-    actor: Annotated[str | None, _q("actor country code (RUS) or knowledge-base id (wc:person:...)")] = None,
-    recipient: Annotated[str | None, _q("recipient country code or knowledge-base id")] = None,
+    start: Annotated[str | None, _q("events on or after: YYYY-MM-DD, or YYYY-MM or YYYY from its first day")] = None,
+    end: Annotated[str | None, _q("events on or before: YYYY-MM-DD, or YYYY-MM or YYYY to its last day")] = None,
+    actor: Annotated[str | None, _q("actor country code (RUS), code and sector (SYRMIL) or knowledge-base id "
+                                    "(wc:person:...)")] = None,
+    recipient: Annotated[str | None, _q("recipient country code, code and sector, or knowledge-base id")] = None,
+    sector: Annotated[str | None, _q("an actor has this sector (MIL, GOV, ...), with `actor`'s country")] = None,
+    recipient_sector: Annotated[str | None, _q("a recipient has this sector, with `recipient`'s country")] = None,
     event_type: Annotated[str | None, _q("PLOVER event type (ASSAULT, CONSULT, ...)")] = None,
     place: Annotated[str | None, _q("place name, case-insensitive")] = None,
     bbox: Annotated[str | None, _q("min_lon,min_lat,max_lon,max_lat")] = None,
     factuality: Annotated[str | None, _q(", ".join(FACTUALITY))] = None,
     source: Annotated[str | None, _q("outlet or attribution source (substring, case-insensitive)")] = None,
 ) -> Filters:
-    """The same filters as `wirecoder query` (wirecoder.query.Filters); bad values raise QueryError -> 400."""
-    return Filters(start=start, end=end, actor=actor or None, recipient=recipient or None,
-                   event_type=event_type.upper() if event_type else None, place=place or None,
-                   bbox=parse_bbox(bbox) if bbox else None, factuality=factuality or None, source=source or None)
+    """The same filters as `wirecoder query` (wirecoder.query.Filters, which normalises the values); bad values
+    raise QueryError -> 400."""
+    from .query import parse_date
+
+    return Filters(start=parse_date(start) if start else None, end=parse_date(end, end=True) if end else None,
+                   actor=actor, recipient=recipient, actor_sector=sector, recipient_sector=recipient_sector,
+                   event_type=event_type, place=place, bbox=parse_bbox(bbox) if bbox else None,
+                   factuality=factuality, source=source)
 
 
 FiltersDep = Annotated[Filters, Depends(_filters)]
@@ -592,6 +700,8 @@ Order = Annotated[Literal["asc", "desc"], _q("by date: asc (oldest first) or des
 Limit = Annotated[int, _q("page size", ge=1, le=MAX_PAGE)]
 Offset = Annotated[int, _q("rows to skip (paging)", ge=0, le=MAX_OFFSET)]
 Interval = Annotated[str, _q("/".join(INTERVALS))]
+ExportFormat = Annotated[Literal[exports.FORMATS], Query(alias="format", description=", ".join(exports.FORMATS))]
+ExportColumns = Annotated[Literal[exports.COLUMN_SETS], _q("column set of tsv, csv and parquet (docs/exports.md)")]
 
 
 def _page(total: int, items: list, limit: int, offset: int) -> dict:
@@ -614,7 +724,29 @@ def _list(reader: _Reader, clause: str, params: list, level: str, limit: int, of
         if level == "reports":
             record["cluster_id"] = row[1]
         items.append(record)
-    return _page(total, items, limit, offset)
+    return _page(total, _shown(reader, items), limit, offset)
+
+
+def _shown(reader: _Reader, records: list[dict]) -> list[dict]:
+    """Records as the API shows them, with `outlet` (the article's), `date_source` (old records too) and the
+    place's `location.admin1_name` (a name where the record keeps a GeoNames code such as "68") and
+    `location.country_name`."""
+    doc_ids = sorted({r["doc_id"] for r in records if r.get("doc_id")})
+    outlets = dict(reader.con.execute("SELECT doc_id, outlet FROM articles WHERE list_contains(?, doc_id)",
+                                      [doc_ids]).fetchall()) if doc_ids else {}
+    places = [r["location"] for r in records if r.get("location")]
+    countries = _country_names(reader, sorted({p["country"] for p in places if p.get("country")}))
+    for record in records:
+        record["outlet"] = outlets.get(record.get("doc_id"))
+        record["date_source"] = date_source(record)
+    for place in places:
+        place["admin1_name"] = _admin1_name(place.get("country"), place.get("admin1"))
+        place["country_name"] = countries.get(place.get("country"))
+    return records
+
+
+def _admin1_name(country: str | None, admin1: str | None) -> str | None:
+    return gazetteer.admin1_name(country, admin1) if country and admin1 else None
 
 
 def _article(row) -> dict | None:
@@ -639,17 +771,35 @@ def _report_views(reader: _Reader, where_sql: str, params: list) -> list[dict]:
         article = _article(article_row)
         out.append({"report": record, "event_id": event_id, "merge": json.loads(merge) if merge else None,
                     "article": article, "evidence": evidence(record, article["text"] if article else None)})
+    _shown(reader, [view["report"] for view in out])
     return out
 
 
 def _country_names(reader: _Reader, codes: list[str]) -> dict[str, str]:
-    """Names of country codes from the knowledge-base country entities seen in the store."""
+    """Names of country codes: the knowledge-base country entities seen in the store, else the gazetteer's."""
     if not codes:
         return {}
     rows = reader.con.execute(
         "SELECT country, min(name) FROM entities WHERE entity_id LIKE 'wc:country:%' AND entity_id NOT LIKE '%+%' "
         "AND list_contains(?, country) GROUP BY 1", [codes]).fetchall()
-    return dict(rows)
+    names = dict(rows)
+    for code in set(codes) - set(names):
+        name = gazetteer.default_gazetteer().country_name(code)
+        if name:
+            names[code] = name
+    return names
+
+
+def _export_chunks(bench: Workbench, fmt: str, filters: Filters, level: str, columns: str) -> Iterator[bytes]:
+    """The export's bytes, read through one reader that stays open until the last chunk is sent."""
+    with bench.reader() as r:
+        yield from exports.export_chunks(r, fmt, filters=filters, level=level, columns=columns)
+
+
+def _auto_interval(first: date | None, last: date | None) -> str:
+    """The finest period that draws the span in at most ~240 bars."""
+    span = (last - first).days if first and last else 0
+    return next((interval for interval, days in AUTO_INTERVAL_DAYS if span <= days), INTERVALS[-1])
 
 
 def _period(interval: str) -> str:
@@ -873,7 +1023,8 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
                       for t in ("articles", "reports", "events")}
             lo, hi = r.con.execute("SELECT min(date), max(date) FROM events").fetchone()
         return {"version": __version__, "event_types": list(PLOVER_TYPES), "factuality": list(FACTUALITY),
-                "levels": list(LEVELS), "quad_classes": {str(k): v for k, v in QUAD_NAMES.items()},
+                "levels": list(LEVELS), "sectors": list(SECTOR_CODES),
+                "quad_classes": {str(k): v for k, v in QUAD_NAMES.items()},
                 "counts": counts, "date_range": [lo.isoformat() if lo else None, hi.isoformat() if hi else None],
                 "writable": not read_only, "token_required": token is not None, "max_body_bytes": max_body_bytes,
                 "max_text_chars": MAX_PASTED_CHARS, "code_timeout_seconds": code_timeout}
@@ -884,7 +1035,9 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
         """Events (deduplicated clusters) or per-article reports matching the filters, one page at a time."""
         clause, params = where(filters, level)
         with bench.reader() as r:
-            return JSONResponse(_list(r, clause, params, level, limit, offset, order))
+            page = _list(r, clause, params, level, limit, offset, order)
+            page["why"] = explain_empty(r, filters, level) if not page["total"] else None
+        return JSONResponse(page)
 
     @app.get("/api/events/{event_id}", response_model=EventDetail, responses=_ERRORS, tags=["events"])
     def get_event(event_id: str) -> JSONResponse:
@@ -894,7 +1047,8 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
             if row is None:
                 raise ApiError(404, "not_found", f"no event {event_id!r}", {"event_id": event_id})
             reports = _report_views(r, "WHERE r.event_id = ?", [event_id])
-        return JSONResponse({"event": json.loads(row[0]), "reports": reports})
+            (event,) = _shown(r, [json.loads(row[0])])
+        return JSONResponse({"event": event, "reports": reports})
 
     @app.get("/api/reports/{report_id}", response_model=ReportView, responses=_ERRORS, tags=["events"])
     def get_report(report_id: str) -> JSONResponse:
@@ -998,24 +1152,38 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
     @app.get("/api/timeline", response_model=Timeline, responses=_ERRORS, tags=["stats"])
     def timeline(filters: FiltersDep, level: Level = "events",
                  by: Annotated[Literal["quad", "type"], _q("stack by quad class or event type")] = "quad",
-                 interval: Interval = "day") -> JSONResponse:
-        """Event counts per period, split by quad class or event type (the dashboard's timeline)."""
-        period = _period(interval)
+                 interval: Annotated[str, _q("/".join(INTERVALS) + ", or auto: the finest that the "
+                                             "filtered dates' span allows")] = "day") -> JSONResponse:
+        """Event counts per period, split by quad class or event type (the dashboard's timeline). Only events
+        dated at least as precisely as `interval` are counted; the others are counted in `coarser` and `undated`."""
         key = "quad_class::VARCHAR" if by == "quad" else "event_type"
-        date_clause, params = where(filters, level, "date IS NOT NULL")
+        precision = f"coalesce(date_precision, '{DATE_PRECISION[0]}')"  # a record without one counts as a day
+        clause, params = where(filters, level)
         with bench.reader() as r:
+            if interval == "auto":
+                interval = _auto_interval(*r.con.execute(f"SELECT min(date), max(date) FROM {level}{clause}",
+                                                         params).fetchone())
+            period = _period(interval)
+            fine = DATE_PRECISION[:DATE_PRECISION.index(interval) + 1]
+            date_clause, _ = where(filters, level, "date IS NOT NULL",
+                                   f"{precision} IN ({', '.join(repr(p) for p in fine)})")
             rows = r.con.execute(f"SELECT {period} AS p, {key} AS k, count(*) FROM {level}{date_clause} "
                                  "GROUP BY 1, 2 ORDER BY 1, 2", params).fetchall()
+            by_precision = dict(r.con.execute(
+                f"SELECT CASE WHEN date IS NOT NULL THEN {precision} END, count(*) FROM {level}{clause} GROUP BY 1",
+                params).fetchall())
         return JSONResponse({"by": by, "interval": interval,
-                             "buckets": [{"period": p.isoformat(), "key": str(k), "n": n} for p, k, n in rows]})
+                             "buckets": [{"period": p.isoformat(), "key": str(k), "n": n} for p, k, n in rows],
+                             "coarser": {p: n for p, n in by_precision.items() if p is not None and p not in fine},
+                             "undated": by_precision.get(None, 0)})
 
     @app.get("/api/network", response_model=Network, responses=_ERRORS, tags=["actors"])
     def network(filters: FiltersDep, level: Level = "events",
                 limit: Annotated[int, _q("at most this many edges, busiest first", ge=1, le=MAX_EDGES)] = 150,
                 ) -> JSONResponse:
-        """Actor network for the filter: country nodes, directed edges counting cooperation and conflict events."""
-        clause, params = where(filters, level, "actor_country IS NOT NULL", "recipient_country IS NOT NULL",
-                               "actor_country <> recipient_country")
+        """Actor network for the filter: country nodes, directed edges counting cooperation and conflict events;
+        an edge from a country to itself is a domestic dyad (police against protesters: KEN -> KEN)."""
+        clause, params = where(filters, level, "actor_country IS NOT NULL", "recipient_country IS NOT NULL")
         with bench.reader() as r:
             rows = r.con.execute(
                 f"SELECT actor_country, recipient_country, count(*) AS n, count(*) FILTER (WHERE quad_class <= 2), "
@@ -1025,27 +1193,48 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
                       "goldstein_mean": None if g is None else round(g, 3)} for a, b, n, coop, conf, g in rows]
             weight: dict[str, int] = {}
             for e in edges:
-                for node in (e["source"], e["target"]):
+                for node in {e["source"], e["target"]}:  # a domestic edge counts once
                     weight[node] = weight.get(node, 0) + e["n"]
             names = _country_names(r, list(weight))
+            domestic = r.con.execute(f"SELECT count(*) FROM {level}{clause} AND actor_country = recipient_country",
+                                     params).fetchone()[0]
         ranked = sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))
         nodes = [{"id": k, "name": names.get(k), "n": v} for k, v in ranked]
-        return JSONResponse({"nodes": nodes, "edges": edges})
+        return JSONResponse({"nodes": nodes, "edges": edges, "domestic": domestic})
+
+    @app.get("/api/export", response_class=StreamingResponse, responses=_ERRORS, tags=["events"])
+    def export(filters: FiltersDep, fmt: ExportFormat = "csv", columns: ExportColumns | None = None,
+               level: Level = "events") -> StreamingResponse:
+        """The events (or reports) the filters match as a file to download, streamed while it is written
+        (`wirecoder.exports.export_chunks`; formats and columns: docs/exports.md)."""
+        if fmt == "plover-jsonl" and columns not in (None, "wirecoder"):
+            raise ApiError(400, "invalid_parameter", "plover-jsonl has the PLOVER manual's fields, not a column set",
+                           {"format": fmt, "columns": columns})
+        chunks = _export_chunks(bench, fmt, filters, level, columns or "wirecoder")
+        first = next(chunks, b"")  # a bad request fails here, before the response starts: a JSON error
+        return StreamingResponse(itertools.chain([first], chunks), media_type=exports.MEDIA_TYPES[fmt], headers={
+            "content-disposition": f'attachment; filename="{exports.download_name(fmt)}"'})
 
     @app.get("/api/map", response_model=MapPoints, responses=_ERRORS, tags=["stats"])
     def map_points(filters: FiltersDep, level: Level = "events",
                    limit: Annotated[int, _q("at most this many places", ge=1, le=MAX_POINTS)] = 2000,
                    ) -> JSONResponse:
-        """Located events grouped by place (the client clusters them by zoom level)."""
+        """Located events grouped by place (the client clusters them by zoom level), and how many have no place."""
         clause, params = where(filters, level, "lat IS NOT NULL", "lon IS NOT NULL")
+        all_clause, _ = where(filters, level)
         with bench.reader() as r:
             rows = r.con.execute(
                 f"SELECT round(lat, 3), round(lon, 3), any_value(location_name), any_value(location_country), "
-                f"count(*) AS n FROM {level}{clause} GROUP BY 1, 2 ORDER BY n DESC, 1, 2 LIMIT ?",
-                params + [limit]).fetchall()
-            total = r.con.execute(f"SELECT count(*) FROM {level}{clause}", params).fetchone()[0]
-        return JSONResponse({"total": total, "points": [
-            {"lat": lat, "lon": lon, "name": name, "country": country, "n": n} for lat, lon, name, country, n in rows]})
+                f"any_value(json_extract_string(record, '$.location.admin1')), count(*) AS n FROM {level}{clause} "
+                "GROUP BY 1, 2 ORDER BY n DESC, 1, 2 LIMIT ?", params + [limit]).fetchall()
+            total, unplaced = r.con.execute(
+                f"SELECT count(*) FILTER (WHERE lat IS NOT NULL AND lon IS NOT NULL), "
+                f"count(*) FILTER (WHERE lat IS NULL OR lon IS NULL) FROM {level}{all_clause}", params).fetchone()
+            names = _country_names(r, sorted({row[3] for row in rows if row[3]}))
+        points = [{"lat": lat, "lon": lon, "name": name, "admin1_name": _admin1_name(country, admin1),
+                   "country": country, "country_name": names.get(country), "n": n}
+                  for lat, lon, name, country, admin1, n in rows]
+        return JSONResponse({"total": total, "unplaced": unplaced, "points": points})
 
     @app.post("/api/code", response_model=CodeResult, tags=["coding"],
               responses={s: {"model": ErrorResponse} for s in (400, 401, 403, 408, 413, 415, 422, 429, 500, 503,

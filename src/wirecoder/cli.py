@@ -6,6 +6,7 @@ import argparse
 import errno
 import json
 import os
+import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -56,6 +57,7 @@ EXPORT_EXAMPLES = """examples:
   wirecoder export --format tsv --out events.tsv --from 2016-01-01
   wirecoder export --format parquet --out events_parquet/ --level reports
   wirecoder export --format plover-jsonl --out rus_tur.jsonl --actor RUS --recipient TUR
+  wirecoder export --format tsv --columns phoenix --out phoenix.tsv   # Phoenix-style columns (SYRMIL, ...)
 """
 DYADS_EXAMPLES = """examples:
   wirecoder dyads RUS TUR --freq week
@@ -71,13 +73,20 @@ SERVE_EXAMPLES = """examples:
 def _add_store_filters(parser: argparse.ArgumentParser, *, parties: bool = True) -> None:
     parser.add_argument("--db", default=os.environ.get("WIRECODER_DB", DEFAULT_DB),
                         help=f"DuckDB store to read (default: $WIRECODER_DB or ./{DEFAULT_DB})")
-    parser.add_argument("--level", choices=("events", "reports"), default="events",
+    parser.add_argument("--level", choices=("events", "reports"), default="events", type=str.lower,
                         help="deduplicated events (default) or the per-article reports")
-    parser.add_argument("--from", dest="start", type=_iso_date, metavar="YYYY-MM-DD", help="events on or after")
-    parser.add_argument("--to", dest="end", type=_iso_date, metavar="YYYY-MM-DD", help="events on or before")
+    parser.add_argument("--from", dest="start", type=lambda v: _iso_date(v, end=False), metavar="DATE",
+                        help="events on or after: YYYY-MM-DD, or YYYY-MM or YYYY from its first day")
+    parser.add_argument("--to", dest="end", type=lambda v: _iso_date(v, end=True), metavar="DATE",
+                        help="events on or before: YYYY-MM-DD, or YYYY-MM or YYYY to its last day")
     if parties:
-        parser.add_argument("--actor", help="actor country code (RUS) or knowledge-base id (wc:person:...)")
-        parser.add_argument("--recipient", help="recipient country code or knowledge-base id")
+        parser.add_argument("--actor", help="actor country code (RUS), code and sector (SYRMIL) or "
+                            "knowledge-base id (wc:person:...)")
+        parser.add_argument("--recipient", help="recipient country code, code and sector, or knowledge-base id")
+        parser.add_argument("--sector", dest="actor_sector", metavar="SECTOR",
+                            help="an actor has this sector (MIL, GOV, REB, ...), with --actor's country if given")
+        parser.add_argument("--recipient-sector", metavar="SECTOR",
+                            help="a recipient has this sector, with --recipient's country if given")
     parser.add_argument("--type", dest="event_type", help="PLOVER event type (ASSAULT, CONSULT, ...)")
     parser.add_argument("--place", help="place name (case-insensitive)")
     parser.add_argument("--bbox", help="min_lon,min_lat,max_lon,max_lat")
@@ -88,9 +97,9 @@ def _add_store_filters(parser: argparse.ArgumentParser, *, parties: bool = True)
 def _filters(args: argparse.Namespace):
     from .query import Filters, parse_bbox
 
-    parties = {} if args.command == "dyads" else {"actor": args.actor, "recipient": args.recipient}
-    return Filters(start=args.start, end=args.end, **parties,
-                   event_type=args.event_type.upper() if args.event_type else None, place=args.place,
+    sides = ("actor", "recipient", "actor_sector", "recipient_sector")
+    parties = {} if args.command == "dyads" else {name: getattr(args, name) for name in sides}
+    return Filters(start=args.start, end=args.end, **parties, event_type=args.event_type, place=args.place,
                    bbox=parse_bbox(args.bbox) if args.bbox else None, factuality=args.factuality,
                    source=args.source)
 
@@ -101,14 +110,23 @@ def _open_store(path: str):
 
     if not os.path.exists(path):
         raise StoreError("no store here", source=path, hint="code some articles first: wirecoder code PATH --db FILE")
-    return EventStore(path, read_only=True)
+    return EventStore(path, read_only=True, on_wait=_tell)
 
 
-def _iso_date(value: str) -> date:
+def _tell(message: str) -> None:
+    print(f"wirecoder: {message}", file=sys.stderr)
+
+
+def _iso_date(value: str, *, end: bool | None = None) -> date:
+    """A YYYY-MM-DD date; as a filter's bound (`end` False: from, True: to) also a month or year."""
+    from .query import QueryError, parse_date
+
     try:
-        return date.fromisoformat(value)
+        return date.fromisoformat(value) if end is None else parse_date(value, end=end)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{value!r} is not a YYYY-MM-DD date") from exc
+    except QueryError as exc:
+        raise argparse.ArgumentTypeError(f"{exc.message} ({exc.hint})") from exc
 
 
 def _rate(value: str) -> float:
@@ -195,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", required=True, choices=("plover-jsonl", "tsv", "csv", "parquet"),
                         help="output format (docs/exports.md)")
     export.add_argument("--out", required=True, metavar="PATH", help="output file (a folder for parquet)")
+    export.add_argument("--columns", choices=("wirecoder", "phoenix", "gdelt"), default="wirecoder",
+                        help="column set of tsv, csv and parquet: wirecoder's own (default; reads back), or "
+                             "Phoenix- or GDELT-style names and codes (docs/exports.md)")
     dyads = sub.add_parser("dyads", help="daily/weekly conflict-cooperation series for an actor pair",
                            epilog=DYADS_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     dyads.add_argument("actor", help="actor country code or knowledge-base id")
@@ -261,6 +282,24 @@ def _coder_options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The `wirecoder` command. A reader that stops early (`wirecoder query | head -1`) ends it quietly, status 0."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at interpreter exit
+    except BrokenPipeError:
+        _detach_stdout()
+        return EXIT_OK
+    return status
+
+
+def _detach_stdout() -> None:
+    """Point stdout at the null device: its reader has gone, and Python's own flush at exit would fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     # One BLAS thread per process: the parser's small matrices gain nothing from more, and extra
     # threads halve per-core throughput (benchmarks/README.md). Set before NumPy loads.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -309,7 +348,7 @@ def cmd_code(args: argparse.Namespace) -> int:
     from .batch import Failure, code_dask, code_local
     from .readers import Rejected, iter_inputs
     from .store import EventStore
-    from .table import format_table
+    from .table import print_table
 
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     if args.engine == "dask" and not args.scheduler:
@@ -334,48 +373,63 @@ def cmd_code(args: argparse.Namespace) -> int:
 
             load_model(args.model)  # validate up front
         use_coder(args.coder, args.model, args.full_parse)
-    store = None if args.no_store else EventStore(args.db, dedup=_dedup_params(args), memory_limit=STORE_MEMORY)
+    # not held between batches: the dashboard and other commands can use the store while this runs
+    store = None if args.no_store else EventStore(args.db, dedup=_dedup_params(args), memory_limit=STORE_MEMORY,
+                                                  hold=False, on_wait=_tell)
     n_articles = n_rejected = n_events = 0
     table_rows = []
     inputs = iter_inputs(args.paths, published=args.published, stdin=sys.stdin.buffer)
     counter = {"rejected": 0, "skipped": 0}
     articles = _accept(inputs, Rejected, store, counter)
-    progress = _progress(sys.stderr.isatty())
+    # the progress line goes where a person watches; JSON lines printed on the terminal show progress themselves
+    progress = _Progress(sys.stderr.isatty() and (fmt == "table" or not sys.stdout.isatty()))
     if args.engine == "dask":
         results = code_dask(articles, args.scheduler, out_dir=args.parquet_dir, timeout=args.timeout)
     else:
         results = code_local(articles, workers=workers, timeout=args.timeout)
     writer = _Writer(store)
+    closed = False
     try:
         for article, events in results:
             if isinstance(events, Failure):
                 counter["rejected"] += 1
                 message = f"article {article.doc_id}: {events.message}" if article.source_path else events.message
                 _reject(Rejected(article.source_path or article.doc_id, None, events.code, message), store)
-                continue
-            n_articles += 1
-            n_events += len(events)
-            writer.add(article, events)
-            for event in events:
+            else:
+                n_articles += 1
+                n_events += len(events)
+                writer.add(article, events)
                 if fmt == "jsonl":
-                    sys.stdout.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
+                    sys.stdout.write("".join(json.dumps(e.to_dict(), ensure_ascii=False) + "\n" for e in events))
+                    sys.stdout.flush()  # a reader that stops (`| head`) is noticed at the next article
                 else:
-                    table_rows.append(event)
-            progress(n_articles)
+                    table_rows.extend(events)
+            progress.update(n_articles + counter["rejected"] + counter["skipped"])
+    except BrokenPipeError:
+        closed = True  # stdout's reader has gone: stop coding; what was coded is stored below
+        _detach_stdout()
     finally:
+        results.close()  # stops the coding workers now
+        progress.close()
         if store is not None:
             try:
                 writer.flush()  # interrupted: what was coded is stored, whole articles only
             finally:
                 store.close()
-    n_rejected = counter["rejected"]
-    if fmt == "table":
-        sys.stdout.write(format_table(table_rows) + "\n")
+    n_rejected, n_skipped = counter["rejected"], counter["skipped"]
+    if n_skipped and not n_articles and not n_rejected:  # a re-run with nothing new: say so, print no empty table
+        what = "the article is" if n_skipped == 1 else f"all {n_skipped} articles are"
+        print(f"wirecoder: {what} already stored in {args.db}; nothing to code "
+              f"(see them: wirecoder query --db {shlex.quote(args.db)} --format table)", file=sys.stderr)
+        return EXIT_OK
+    if fmt == "table" and n_articles:
+        print_table(table_rows, sys.stdout)
     where = f" into {args.db}" if store is not None else ""
-    skipped = f", {counter['skipped']} already stored" if counter["skipped"] else ""
+    skipped = f", {n_skipped} already stored" if n_skipped else ""
+    stopped = " (stopped early: the output was closed)" if closed else ""
     print(f"wirecoder: {n_articles} article(s) coded, {n_events} event(s){where}{skipped}; "
-          f"{n_rejected} input(s) rejected", file=sys.stderr)
-    total = n_articles + n_rejected + counter["skipped"]
+          f"{n_rejected} input(s) rejected{stopped}", file=sys.stderr)
+    total = n_articles + n_rejected + n_skipped
     if total and n_rejected / total > args.max_failure_rate:
         return EXIT_TOO_MANY_REJECTED
     return EXIT_OK if total else EXIT_ERROR
@@ -384,7 +438,7 @@ def cmd_code(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     from .query import count, select
     from .store import event_from_record
-    from .table import format_table
+    from .table import print_table
 
     filters = _filters(args)
     with _open_store(args.db) as store:
@@ -395,7 +449,8 @@ def cmd_query(args: argparse.Namespace) -> int:
         for record in records:
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(format_table([event_from_record(r) for r in records]) + "\n")
+        print_table([event_from_record(r) for r in records], sys.stdout)
+    sys.stdout.flush()  # a closed pipe ends the command here (main), before a count of rows not all read
     print(f"wirecoder: {len(records)} of {total} {args.level} shown", file=sys.stderr)
     return EXIT_OK
 
@@ -405,12 +460,22 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     with _open_store(args.db) as store:
         result = stats(store, _filters(args), level=args.level)
+        if not args.json:
+            from .api import _country_names
+
+            codes = {r[side] for r in result["by_dyad"] for side in ("actor", "recipient")}
+            names = _country_names(store, sorted(codes))  # what the dashboard shows too
     if args.json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return EXIT_OK
+
+    def named(code: str) -> str:
+        return f"{code} {names[code]}" if code in names else code
+
+    dyads = [(f"{named(r['actor'])} -> {named(r['recipient'])}", r["n"]) for r in result["by_dyad"]]
+    wide = max((len(d) for d, _ in dyads), default=0)
     out = ["by type:"] + [f"  {r['event_type']:<10} {r['n']:>8}" for r in result["by_type"]]
-    out += ["by dyad (actor -> recipient):"] + [f"  {r['actor']} -> {r['recipient']:<5} {r['n']:>8}"
-                                               for r in result["by_dyad"]]
+    out += ["by dyad (actor -> recipient):"] + [f"  {d:<{wide}} {n:>8}" for d, n in dyads]
     out += ["by day:"] + [f"  {r['date']} {r['n']:>8}" for r in result["by_day"]]
     sys.stdout.write("\n".join(out) + "\n")
     return EXIT_OK
@@ -422,7 +487,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .exports import export
 
     with _open_store(args.db) as store:
-        n = export(store, Path(args.out), args.format, filters=_filters(args), level=args.level)
+        n = export(store, Path(args.out), args.format, filters=_filters(args), level=args.level,
+                   columns=args.columns)
     print(f"wirecoder: {n} {args.level} written to {args.out} ({args.format})", file=sys.stderr)
     return EXIT_OK
 
@@ -541,35 +607,71 @@ class _Writer:
 
 def _reject(item, store) -> None:
     """Report a rejected input on stderr (`[W10x] path:line: message (hint)`) and record it in the store."""
-    print(f"wirecoder: {item}", file=sys.stderr)
+    _say(f"wirecoder: {item}")
     if store is not None:
         store.reject(item.source, item.line, item.code, item.message)
 
 
 def _accept(inputs, rejected_type, store, counter):
-    """Articles from the readers; rejected inputs are reported on stderr and recorded in the store."""
+    """Articles from the readers; rejected inputs are reported on stderr and recorded in the store. Re-runs
+    resume: an article stored with the same text is not coded again (asked of the store a batch at a time)."""
+    batch: list = []
+    since = time.monotonic()
     for item in inputs:
         if isinstance(item, rejected_type):
             counter["rejected"] += 1
             _reject(item, store)
             continue
-        if store is not None and store.is_stored(item):
-            counter["skipped"] += 1  # re-runs resume: an article stored with the same text is not coded again
+        if store is None:
+            yield item
             continue
-        yield item
+        batch.append(item)
+        if len(batch) >= STORE_BATCH or time.monotonic() - since >= STORE_SECONDS:
+            yield from _not_stored(batch, store, counter)
+            batch, since = [], time.monotonic()
+    if batch:
+        yield from _not_stored(batch, store, counter)
 
 
-def _progress(enabled: bool):
-    if not enabled:
-        return lambda n: None
+def _not_stored(batch: list, store, counter) -> list:
+    fresh = [article for article, stored in zip(batch, store.stored(*batch), strict=True) if not stored]
+    counter["skipped"] += len(batch) - len(fresh)
+    return fresh
+
+
+class _Progress:
+    """A line on stderr while `code` runs, when it is shown: that the model is loading (the first article waits
+    for it, seconds), then the inputs done and their rate. Not shown, it does nothing."""
+
+    LOADING = "wirecoder: loading the model ..."
+    CODING = "wirecoder: coding: {n_fmt} inputs [{elapsed}, {rate_noinv_fmt}]"
+
+    def __init__(self, shown: bool) -> None:
+        self.bar = None
+        if shown:
+            from tqdm import tqdm
+
+            self.bar = tqdm(bar_format=self.LOADING, unit=" inputs", file=sys.stderr, leave=False)
+
+    def update(self, done: int) -> None:
+        if self.bar is None:
+            return
+        loaded = self.bar.bar_format == self.LOADING  # the first result: the model has loaded
+        self.bar.bar_format = self.CODING
+        self.bar.update(done - self.bar.n)
+        if loaded:
+            self.bar.refresh()  # say so at once, not at tqdm's next interval
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()  # clears the line before the table and the summary are printed
+
+
+def _say(message: str) -> None:
+    """A diagnostic line on stderr, written above the progress line when one is shown."""
     from tqdm import tqdm
 
-    bar = tqdm(unit="article", file=sys.stderr, leave=False)
-
-    def update(n: int) -> None:
-        bar.update(n - bar.n)  # tqdm shows the count and the rate (articles/s)
-
-    return update
+    tqdm.write(message, file=sys.stderr)
 
 
 

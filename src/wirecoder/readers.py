@@ -27,12 +27,14 @@ default limit, flattening them at `MAX_HTML_DEPTH`.
 Plain-text layout (`read_text`): optional blank lines, a title line, a byline ("By ..." or a
 short name), a dateline ("2 December 2016"), paragraphs, then footer boilerplate. `text` is
 kept exactly as read except that ``\\r\\n`` becomes ``\\n``; `body_start`/`body_end` bound the
-paragraphs between header and footer.
+paragraphs between header and footer. The outlet is read from the footer's copyright or contact line, the
+byline's affiliation, a wire dateline's agency or a Reuters credit line (`_outlet`).
 """
 
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import json
 import os
@@ -153,10 +155,35 @@ _WEEKDAY_OR_LABEL = re.compile(
 _URL_ONLY = re.compile(r"^(?:<?(?:https?://|www\.)\S+>?|[\w-]+(?:\.[\w-]+)+/\S*)$", re.IGNORECASE)
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.,]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _FOOTER_MARKER = re.compile(
-    r"^(?:to contact (?:the )?wsws|copyright\b|©|\(c\)\s*\d{4}|all rights reserved|"
+    r"^(?:to contact\b|copyright\b|©|\(c\)\s*\d{4}|all rights reserved|\((?:additional )?(?:reporting|writing) by\b|"
     r"follow us\b|read more\b|subscribe\b|sign up\b|share this\b|related( articles| stories)?:|"
     r"click here\b)",
     re.IGNORECASE)
+
+# Where a plain-text article names its outlet. Footers: "Copyright 2025 Harbour Wire. All rights reserved.",
+# "© 2025 ...", "To contact the WSWS ..."; a byline's affiliation ("By Jane Roe, Harbour Wire", "Jane Roe |
+# Reuters"); an agency in a wire dateline ("BEIRUT, Dec 2 (Reuters) -").
+_COPYRIGHT = re.compile(r"^(?:(?:copyright|©|\(c\))[\s:]*)+(?:\d{4}(?:\s*[-–/]\s*\d{4})?[\s,]*)?(?P<name>[^.;|]+)",
+                        re.IGNORECASE)
+_CONTACT = re.compile(r"^to contact (?:the )?(?P<name>.+?)(?:[,:;.]|\s+(?:and|at|on|via|visit|write|e-?mail|call)\b|$)",
+                      re.IGNORECASE)
+_CREDIT_LINE = re.compile(r"^\((?:additional )?(?:reporting|writing|editing) by\b", re.IGNORECASE)
+# Reuters closes each story with a credit line in brackets, "(Reporting by ...; Editing by ...)"
+CREDIT_LINE_OUTLET = "Reuters"
+_WIRE_DATELINE = re.compile(r"^[A-Z][A-Z .'’-]{2,40}(?:,[^\n(]{1,40}?)?\s*\((?P<name>[^)\n]{1,30})\)\s*(?:—|–|--|-|:)")
+_AFFILIATION = re.compile(r"^(?P<who>.+?)(?:\s*[,|]\s*|\s+[-–—]+\s+)(?P<org>[^,|]+)$")
+MAX_OUTLET_WORDS = 6
+# Words outlets are named with ("Harbour Wire", "Daily Planet"): a byline's affiliation counts as an outlet when
+# the outlet list knows it or its last word is one of these, since bylines also name places and job titles.
+_NEWS_NOUNS = frozenset({
+    "agency", "broadcasting", "bulletin", "chronicle", "courier", "daily", "dispatch", "examiner", "express",
+    "gazette", "guardian", "herald", "inquirer", "journal", "magazine", "mail", "media", "mirror", "monitor",
+    "network", "news", "observer", "online", "planet", "post", "press", "radio", "record", "reporter", "review",
+    "service", "standard", "star", "telegraph", "television", "times", "today", "tribune", "tv", "weekly", "wire",
+})
+# Job titles after a byline's outlet, dropped: "Associated Press Writer", "Harbour Wire correspondent".
+_BYLINE_ROLES = frozenset({"correspondent", "correspondents", "editor", "reporter", "staff", "writer", "writers"})
+_CORPORATE = frozenset({"co", "corp", "gmbh", "inc", "limited", "llc", "ltd", "plc"})
 
 
 @dataclass(frozen=True)
@@ -200,19 +227,23 @@ def _dateline(s: str) -> date | None:
     return mentions[0].date if _WEEKDAY_OR_LABEL.match(rest.strip()) else None
 
 
-def _byline(s: str) -> tuple[str, bool] | None:
-    """(author, explicit) if the line is a byline; explicit means it said "By ..."."""
+def _byline(s: str) -> tuple[str, bool, str | None] | None:
+    """(author, explicit, outlet) if the line is a byline; explicit means it said "By ..." or named an outlet
+    after the names ("By Jane Roe, Harbour Wire", "Jane Roe | Reuters")."""
     if not s or len(s) > MAX_BYLINE_CHARS or s.endswith(".") or any(c.isdigit() for c in s):
         return None
+    outlet = None
+    if (m := _AFFILIATION.match(s)) and (outlet := _outlet_name(m["org"], strict=True)):
+        s = m["who"]
     m = _BY_LINE.match(s)
     if m:
         author = m.group(1).strip(" ,;:-–—")
-        return (author, True) if author and author[0].isalpha() else None
+        return (author, True, outlet) if author and author[0].isalpha() else None
     # several authors: "Leila Haddad and Tom Whitcombe", "A, B and C"
     names = [n for n in re.split(r",\s*|\s+and\s+|\s*&\s*", s) if n]
     if not names or len(names) > 4:
         return None
-    return (s, False) if all(_is_name(n) for n in names) else None
+    return (s, outlet is not None, outlet) if all(_is_name(n) for n in names) else None
 
 
 def _is_name(s: str) -> bool:
@@ -235,11 +266,12 @@ def _next_nonblank(lines: list[_Line], i: int) -> int:
     return i
 
 
-def _parse_header(lines: list[_Line]) -> tuple[str | None, str | None, date | None, int]:
-    """(title, author, dateline date, index of the first body line); index 0 means no header."""
+def _parse_header(lines: list[_Line]) -> tuple[str | None, str | None, str | None, date | None, int]:
+    """(title, author, the byline's outlet, dateline date, index of the first body line); index 0 means no
+    header."""
     first = _next_nonblank(lines, 0)
     if first >= len(lines):
-        return None, None, None, 0
+        return None, None, None, None, 0
     title = None
     i = first
     head = lines[first].stripped
@@ -252,6 +284,7 @@ def _parse_header(lines: list[_Line]) -> tuple[str | None, str | None, date | No
     author: str | None = None
     author_explicit = False
     author_at: int | None = None
+    outlet: str | None = None
     when: date | None = None
     while i < len(lines):
         s = lines[i].stripped
@@ -259,7 +292,7 @@ def _parse_header(lines: list[_Line]) -> tuple[str | None, str | None, date | No
         if found_date is not None:
             when = found_date
         elif author is None and (by := _byline(s)) is not None:
-            author, author_explicit = by
+            author, author_explicit, outlet = by
             author_at = i
         else:
             break
@@ -268,10 +301,10 @@ def _parse_header(lines: list[_Line]) -> tuple[str | None, str | None, date | No
         # A bare name with no dateline is too likely a section heading; stop the header there.
         author, i = None, author_at if author_at is not None else i
     if i >= len(lines):  # nothing but header: not a layout we recognise
-        return None, None, None, 0
+        return None, None, None, None, 0
     if title is None and author is None and when is None:
-        return None, None, None, 0
-    return title, author, when, i
+        return None, None, None, None, 0
+    return title, author, outlet, when, i
 
 
 def _footer_start(lines: list[_Line], body_line: int) -> int | None:
@@ -316,14 +349,86 @@ def read_text(text: str, *, doc_id: str | None = None, source: str | None = None
     """
     text = text.replace("\r\n", "\n")
     lines = _lines_of(text)
-    title, author, when, body_line = _parse_header(lines)
+    title, author, byline_outlet, when, body_line = _parse_header(lines)
     body_start = lines[body_line].start if body_line else 0
     footer = _footer_start(lines, body_line)
     end = lines[footer].start if footer is not None else len(text)
     body_end = max(body_start, len(text[:end].rstrip()))
     return Article(doc_id=doc_id or doc_id_for(text), text=text, title=title, author=author,
-                   published=when or published, url=None, outlet=None, source_path=source,
+                   published=when or published, url=None,
+                   outlet=_outlet(lines, body_line, footer, byline_outlet), source_path=source,
                    body_start=body_start, body_end=body_end)
+
+
+# --- Outlet of a plain-text article -------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def _known_outlets() -> frozenset[str]:
+    from .context import is_domain, outlet_rows  # data/media_outlets.txt, read where it is used for countries
+
+    return frozenset(name for name, _ in outlet_rows() if not is_domain(name))
+
+
+def _outlet_name(phrase: str, *, strict: bool = False) -> str | None:
+    """The outlet `phrase` names, as written, or None. A capitalised name of a few words; `strict` (a byline's
+    affiliation) also wants one the outlet list knows or one ending in a news noun. Job titles and company
+    suffixes are dropped ("Associated Press Writer", "Planet Media Ltd"); an acronym the list knows is written in
+    capitals ("WSWs": WSWS)."""
+    words = phrase.replace("\n", " ").strip(" ,;:-–—").split()
+    while words and (words[-1].lower().strip(".") in _BYLINE_ROLES | _CORPORATE or words[-1].isdigit()):
+        words.pop()
+    if not words or len(words) > MAX_OUTLET_WORDS or not words[0][:1].isupper():
+        return None
+    if not all(w[:1].isupper() or w.lower() in _NAME_PARTICLES or w in ("of", "the", "&", "and") for w in words):
+        return None
+    name = " ".join(words)
+    low = name.lower()
+    if low in _known_outlets() or low.removeprefix("the ") in _known_outlets():
+        acronym = len(words) == 1 and sum(c.isupper() for c in name) > 1
+        return name.upper() if acronym else name
+    return None if strict and low.rsplit(" ", 1)[-1] not in _NEWS_NOUNS else name
+
+
+def _paragraphs(lines: list[_Line]) -> list[list[str]]:
+    """The blank-line separated paragraphs of `lines`, as their stripped lines."""
+    out, current = [], []
+    for line in [*lines, _Line(0, 0, "")]:
+        if not line.blank:
+            current.append(line.stripped)
+        elif current:
+            out.append(current)
+            current = []
+    return out
+
+
+def _outlet(lines: list[_Line], body_line: int, footer: int | None, byline: str | None) -> str | None:
+    """The outlet a plain-text article names, from the strongest sign down: its footer's copyright holder or
+    contact, its byline's affiliation, the agency in its dateline, a Reuters credit line."""
+    tail = lines[footer:] if footer is not None else []
+    first = _next_nonblank(lines, body_line)
+    return (_footer_outlet(tail) or byline or (_dateline_outlet(lines[first].stripped) if first < len(lines) else None)
+            or _credit_outlet(tail))
+
+
+def _footer_outlet(footer: list[_Line]) -> str | None:
+    """The outlet a footer names: the holder of its copyright (a line), or whom to contact (a paragraph, which
+    may be broken over lines)."""
+    for paragraph in _paragraphs(footer):
+        for m in (_COPYRIGHT.match(paragraph[0]), _CONTACT.match(" ".join(paragraph))):
+            name = m and _outlet_name(re.split(r"all rights reserved", m["name"], flags=re.IGNORECASE)[0])
+            if name:
+                return name
+    return None
+
+
+def _credit_outlet(footer: list[_Line]) -> str | None:
+    return CREDIT_LINE_OUTLET if any(_CREDIT_LINE.match(p[0]) for p in _paragraphs(footer)) else None
+
+
+def _dateline_outlet(first_line: str) -> str | None:
+    """The agency in a wire dateline: "BEIRUT, Dec 2 (Reuters) -", "NAIROBI (Harbour Wire) —"."""
+    m = _WIRE_DATELINE.match(first_line)
+    return _outlet_name(m["name"], strict=True) if m else None
 
 
 # --- HTML -------------------------------------------------------------------------------------

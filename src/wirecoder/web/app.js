@@ -5,9 +5,16 @@ const SVGNS = "http://www.w3.org/2000/svg";
 const QUAD_COLORS = { 1: "#3a6a9e", 2: "#1f7a4d", 3: "#a35c00", 4: "#b3261e" };
 const TYPE_COLORS = ["#3a6a9e", "#1f7a4d", "#a35c00", "#b3261e", "#6a4c93", "#00838f", "#8d6e63", "#5d6d7e",
   "#ad1457", "#558b2f", "#e65100", "#283593", "#00695c", "#6d4c41", "#7b1fa2", "#37474f"];
-const FILTER_KEYS = ["start", "end", "actor", "recipient", "event_type", "factuality", "place", "source", "bbox"];
+const FILTER_LABELS = { start: "from", end: "to", actor: "actor", recipient: "recipient", sector: "actor sector",
+  recipient_sector: "recipient sector", event_type: "event type", factuality: "factuality", place: "place",
+  source: "source", bbox: "map box" };
+const FILTER_KEYS = Object.keys(FILTER_LABELS); // the API's filter parameters (docs/api.md, "Filters")
 const MARK_LABELS = { trigger: "trigger", actor: "actor", recipient: "recipient", date: "date phrase",
   place: "place", source: "attribution source" };
+const TABLE_COLUMNS = 9;
+const POLL_MS = 5000; // how often the page asks whether the store has changed (`wirecoder code` writing to it)
+const DAY_MS = 86400000;
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 const state = {
   filters: {},
@@ -15,11 +22,14 @@ const state = {
   offset: 0,
   limit: 50,
   timelineBy: "quad",
+  event: null,       // the open event's id
+  mapView: null,     // {k: zoom, cx, cy: centre in map units}; null: fit the view's places
   meta: null,
   world: null,
-  mapView: { k: 1, x: 0, y: 0 },
-  mapPoints: [],
+  map: { points: [], total: 0, unplaced: 0 },
   loadSeq: 0,
+  shownHash: "",     // the URL hash of the view on screen
+  loadedKey: null,   // what the panels were loaded for (dataKey)
 };
 
 // ---- helpers ---------------------------------------------------------------------------------------
@@ -35,7 +45,7 @@ function el(tag, attrs = {}, ...children) {
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined) node.append(c);
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) node.append(c);
   return node;
 }
 
@@ -72,9 +82,21 @@ async function api(path, params = {}, init = undefined) {
   return body;
 }
 
+function plural(n, one, many = one + "s") { return `${n.toLocaleString()} ${n === 1 ? one : many}`; }
+
 function partyText(list) {
   if (!list || !list.length) return "";
-  return list.map((e) => (e.country ? `${e.name} (${e.country})` : e.name)).join("; ");
+  return list.map((e) => {
+    const code = (e.country || "") + (e.sector || "");
+    return code && code !== e.name ? `${e.name} (${code})` : e.name;
+  }).join("; ");
+}
+
+function placeText(loc) {
+  if (!loc) return "";
+  const where = [loc.name, loc.admin1_name].filter(Boolean).join(", ");
+  const country = loc.country_name || loc.country;
+  return country && country !== loc.name ? `${where} (${country})` : where;
 }
 
 function filterParams(extra = {}, omit = []) {
@@ -89,6 +111,64 @@ function typeChip(type, quad) {
 
 function clearChildren(node) { while (node.firstChild) node.removeChild(node.firstChild); }
 
+function unitName() { return state.level === "events" ? "event" : "report"; }
+
+// ---- the view in the URL: filters, level, page, stacking, open event, map view ---------------------------
+
+function viewParams() {
+  const p = {};
+  for (const k of FILTER_KEYS) if (state.filters[k]) p[k] = state.filters[k];
+  if (state.level !== "events") p.level = state.level;
+  if (state.offset) p.offset = state.offset;
+  if (state.timelineBy !== "quad") p.by = state.timelineBy;
+  if (state.event) p.event = state.event;
+  if (state.mapView) p.map = mapParam(state.mapView);
+  return p;
+}
+
+function viewHash() { const h = query(viewParams()).slice(1); return h ? "#" + h : ""; }
+
+function currentHash() { return location.hash.length > 1 ? location.hash : ""; }
+
+function setUrl(hash, push) {
+  const url = hash || location.pathname + location.search;
+  if (push) history.pushState(null, "", url);
+  else history.replaceState(null, "", url);
+}
+
+// A user's change adds one history entry (pans and zooms of the map only rewrite the current one).
+function saveView(push = true) {
+  const h = viewHash();
+  state.shownHash = h;
+  if (h !== currentHash()) setUrl(h, push);
+}
+
+function readHash() {
+  const q = new URLSearchParams(location.hash.slice(1));
+  state.filters = {};
+  for (const k of FILTER_KEYS) if (q.get(k)) state.filters[k] = q.get(k);
+  state.level = q.get("level") === "reports" ? "reports" : "events";
+  state.offset = Math.max(0, parseInt(q.get("offset"), 10) || 0);
+  state.timelineBy = q.get("by") === "type" ? "type" : "quad";
+  state.event = q.get("event") || null;
+  state.mapView = parseMap(q.get("map"));
+  state.shownHash = viewHash();
+  if (state.shownHash !== currentHash()) setUrl(state.shownHash, false); // tidy the link, adding no entry
+}
+
+// Back, Forward, a pasted or edited link: show the view the URL names.
+function showHash() {
+  if (currentHash() === state.shownHash) return;
+  readHash();
+  writeForm();
+  if (dataKey() !== state.loadedKey) refresh();
+  else renderMap();
+  syncDetail();
+}
+
+// What the panels' data depends on; the open event and the map view do not need a reload.
+function dataKey() { return query({ ...filterParams(), offset: state.offset, by: state.timelineBy }); }
+
 // ---- filters ---------------------------------------------------------------------------------------
 
 function readForm() {
@@ -98,6 +178,7 @@ function readForm() {
     const input = form.elements[k];
     if (input && input.value.trim()) f[k] = input.value.trim();
   }
+  for (const k of ["sector", "recipient_sector"]) if (f[k]) f[k] = f[k].toUpperCase(); // codes, as in the chips
   state.level = form.elements.level.value;
   state.filters = f;
 }
@@ -106,6 +187,16 @@ function writeForm() {
   const form = $("#filters");
   for (const k of FILTER_KEYS) if (form.elements[k]) form.elements[k].value = state.filters[k] || "";
   form.elements.level.value = state.level;
+  $("#timeline-by").value = state.timelineBy;
+}
+
+// A new filter: first page, the map fitted to the new view's places, one history entry.
+function applyFilters() {
+  state.offset = 0;
+  state.mapView = null;
+  writeForm();
+  saveView();
+  refresh();
 }
 
 function setFilters(changes) {
@@ -113,24 +204,7 @@ function setFilters(changes) {
     if (v === null || v === undefined || v === "") delete state.filters[k];
     else state.filters[k] = v;
   }
-  state.offset = 0;
-  writeForm();
-  saveHash();
-  refresh();
-}
-
-function saveHash() {
-  const params = { ...state.filters };
-  if (state.level !== "events") params.level = state.level;
-  const h = query(params).slice(1);
-  history.replaceState(null, "", h ? "#" + h : location.pathname);
-}
-
-function loadHash() {
-  const q = new URLSearchParams(location.hash.slice(1));
-  state.filters = {};
-  for (const k of FILTER_KEYS) if (q.get(k)) state.filters[k] = q.get(k);
-  state.level = q.get("level") === "reports" ? "reports" : "events";
+  applyFilters();
 }
 
 function renderChips() {
@@ -138,32 +212,56 @@ function renderChips() {
   clearChildren(box);
   for (const k of FILTER_KEYS) {
     if (!state.filters[k]) continue;
-    box.append(el("span", { class: "chip" }, `${k.replace("_", " ")}: ${state.filters[k]}`,
-      el("button", { type: "button", "aria-label": `Remove filter ${k}`, onclick: () => setFilters({ [k]: null }) }, "×")));
+    box.append(el("span", { class: "chip" }, `${FILTER_LABELS[k]}: ${state.filters[k]}`,
+      el("button", { type: "button", "aria-label": `Remove filter ${FILTER_LABELS[k]}`, onclick: () => setFilters({ [k]: null }) }, "×")));
   }
+}
+
+// ---- export --------------------------------------------------------------------------------------------
+
+function exportHref() {
+  const format = $("#export-format").value;
+  const columns = format === "plover-jsonl" ? null : $("#export-columns").value;
+  return "/api/export" + query(filterParams({ format, columns }));
+}
+
+function updateExport(total) {
+  const link = $("#export-link");
+  link.href = exportHref();
+  $("#export-columns").disabled = $("#export-format").value === "plover-jsonl";
+  if (total !== undefined) link.dataset.total = String(total);
+  const n = Number(link.dataset.total || 0);
+  const format = $("#export-format").selectedOptions[0].textContent;
+  link.setAttribute("aria-label", `Download the ${plural(n, unitName())} of this view as ${format}`);
 }
 
 // ---- loading ---------------------------------------------------------------------------------------
 
 async function refresh() {
   const seq = ++state.loadSeq;
+  state.loadedKey = dataKey();
   renderChips();
+  updateExport();
   const summary = $("#summary");
   summary.classList.remove("error");
   try {
-    const [page, stats, timeline, network, points] = await Promise.all([
+    const [meta, page, stats, timeline, network, points] = await Promise.all([
+      api("/api/meta"),
       api("/api/events", filterParams({ limit: state.limit, offset: state.offset, order: "desc" })),
       api("/api/stats", filterParams({ top: 5 })),
-      api("/api/timeline", filterParams({ by: state.timelineBy, interval: timelineInterval() }, ["start", "end"])),
+      api("/api/timeline", filterParams({ by: state.timelineBy, interval: "auto" }, ["start", "end"])),
       api("/api/network", filterParams({ limit: 80 })),
       api("/api/map", filterParams({ limit: 2000 }, ["bbox"])),
     ]);
     if (seq !== state.loadSeq) return; // a newer refresh started
-    renderSummary(stats);
+    state.meta = meta;
+    $("#updates").hidden = true;
+    renderSummary(stats, page);
     renderTable(page);
+    updateExport(page.total);
     renderTimeline(timeline);
     renderNetwork(network);
-    state.mapPoints = points.points;
+    state.map = points;
     renderMap();
     document.body.dataset.loaded = String(seq);
   } catch (e) {
@@ -173,45 +271,81 @@ async function refresh() {
   }
 }
 
-function timelineInterval() {
-  const range = state.meta && state.meta.date_range;
-  if (!range || !range[0]) return "day";
-  const days = (Date.parse(range[1]) - Date.parse(range[0])) / 86400000;
-  return days > 1100 ? "month" : days > 180 ? "week" : "day";
+// The store may grow while the page is open (`wirecoder code`, another analyst's paste): offer a refresh.
+async function checkForUpdates() {
+  if (document.hidden || !state.meta) return;
+  const meta = await api("/api/meta").catch(() => null);
+  if (!meta || !state.meta) return;
+  const before = state.meta.counts, now = meta.counts;
+  const changed = Object.keys(now).some((k) => now[k] !== before[k]);
+  $("#updates").hidden = !changed;
+  if (!changed) return;
+  const added = now.events - before.events;
+  $("#updates-text").textContent = added > 0 ? `${plural(added, "new event")} in the store.`
+    : "The store has changed.";
 }
 
-function renderSummary(stats) {
+function renderSummary(stats, page) {
   const quads = Object.fromEntries(stats.by_quad.map((q) => [q.quad_class, q.n]));
   const coop = (quads[1] || 0) + (quads[2] || 0);
   const conf = (quads[3] || 0) + (quads[4] || 0);
   const what = state.level === "events" ? "events" : "reports";
-  $("#summary").textContent = `${stats.total.toLocaleString()} ${what} match — ${coop.toLocaleString()} cooperative, ` +
-    `${conf.toLocaleString()} conflictual`;
+  $("#summary").textContent = stats.total || !page.why
+    ? `${stats.total.toLocaleString()} ${what} match — ${coop.toLocaleString()} cooperative, ${conf.toLocaleString()} conflictual`
+    : `0 ${what} match: ${page.why}`;
 }
 
 // ---- table -----------------------------------------------------------------------------------------
+
+function whatHappened(r) {
+  // the trigger in bold inside a short excerpt of its sentence
+  const sentence = r.sentence || "", trigger = r.event_text || "";
+  const i = trigger ? sentence.toLowerCase().indexOf(trigger.toLowerCase()) : -1;
+  const reach = 60;
+  const parts = i < 0 ? [el("strong", { text: trigger }), sentence ? ` — ${clip(sentence, 2 * reach)}` : ""]
+    : [(i > reach ? "…" : "") + sentence.slice(Math.max(0, i - reach), i),
+      el("strong", { text: sentence.slice(i, i + trigger.length) }),
+      sentence.slice(i + trigger.length, i + trigger.length + reach) + (i + trigger.length + reach < sentence.length ? "…" : "")];
+  if (r.factuality && r.factuality !== "asserted") parts.push(" ", el("span", { class: "tag", text: r.factuality }));
+  return parts;
+}
+
+function clip(text, n) { return text.length > n ? text.slice(0, n) + "…" : text; }
+
+function dateCell(r) {
+  const fallback = r.date_source === "published";
+  return el("td", { "data-date": r.date || "" }, r.date || "undated",
+    fallback ? el("span", { class: "date-fallback", title: "No date in the text: the article's publication date",
+      text: " pub." }) : null);
+}
 
 function renderTable(page) {
   const body = $("#events-table tbody");
   clearChildren(body);
   if (!page.items.length) {
-    body.append(el("tr", {}, el("td", { colspan: 8, class: "empty", text: "No events match these filters." })));
+    const text = page.total ? "No events on this page." : `No ${unitName()}s match these filters.${page.why ? " " + page.why : ""}`;
+    body.append(el("tr", {}, el("td", { colspan: TABLE_COLUMNS, class: "empty", id: "why", text })));
   }
   for (const r of page.items) {
     const id = state.level === "reports" ? r.cluster_id : r.event_id;
     const countries = [...(r.actor || []), ...(r.recipient || [])].map((e) => e.country).filter(Boolean);
+    const codes = (list) => (list || []).map((e) => (e.country || "") + (e.sector || "")).join(" ");
     const row = el("tr", {
       tabindex: 0, "data-event-id": id, "data-actor-countries": (r.actor || []).map((e) => e.country).join(" "),
-      "data-countries": countries.join(" "), "aria-label": `Open ${r.event_type} event of ${r.date || "unknown date"}`,
+      "data-actor-sectors": (r.actor || []).map((e) => e.sector).join(" "),
+      "data-recipient-sectors": (r.recipient || []).map((e) => e.sector).join(" "),
+      "data-actor-codes": codes(r.actor), "data-countries": countries.join(" "),
+      "aria-label": `Open ${r.event_type} event of ${r.date || "unknown date"}`,
     },
-    el("td", { text: r.date || "" }),
-    el("td", {}, typeChip(r.event_type, r.quad_class)),
-    el("td", { class: "code", text: r.cameo || "" }),
+    dateCell(r),
+    el("td", { title: `CAMEO ${r.cameo || "—"}` }, typeChip(r.event_type, r.quad_class)),
+    el("td", { class: "what" }, whatHappened(r)),
     el("td", { text: partyText(r.actor) }),
     el("td", { text: partyText(r.recipient) }),
-    el("td", { text: r.location ? r.location.name : "" }),
-    el("td", { text: r.factuality }),
-    el("td", { text: String(r.n_reports || 1) }));
+    el("td", { text: placeText(r.location) }),
+    el("td", { text: r.attribution ? r.attribution.source : "" }),
+    el("td", { text: r.outlet || "" }),
+    el("td", { class: "num", title: r.n_reports ? plural(r.n_reports, "report") : null, text: String(r.n_sources || 1) }));
     row.addEventListener("click", () => openEvent(id, row));
     row.addEventListener("keydown", (ev) => {
       if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); openEvent(id, row); }
@@ -220,7 +354,7 @@ function renderTable(page) {
     });
     body.append(row);
   }
-  const first = page.total ? page.offset + 1 : 0;
+  const first = page.items.length ? page.offset + 1 : 0;
   const last = page.offset + page.items.length;
   $("#page-info").textContent = `${first.toLocaleString()}–${last.toLocaleString()} of ${page.total.toLocaleString()} (newest first)`;
   $("#prev").disabled = page.offset === 0;
@@ -229,9 +363,72 @@ function renderTable(page) {
 
 // ---- timeline with brushing ------------------------------------------------------------------------
 
+// The start of the period after the one starting at t (UTC; weeks start on Mondays, as the API's do).
+function nextPeriod(t, unit, n = 1) {
+  const d = new Date(t);
+  if (unit === "day") return t + n * DAY_MS;
+  if (unit === "week") return t + 7 * n * DAY_MS;
+  if (unit === "month") return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, 1);
+  return Date.UTC(d.getUTCFullYear() + n, 0, 1);
+}
+
+// The first calendar boundary of a tick step at or after t: a day, a Monday, a month or a year start.
+function firstBoundary(t, unit, n) {
+  const d = new Date(t);
+  let b = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+  if (b < t) b += DAY_MS;
+  if (unit === "week") while (new Date(b).getUTCDay() !== 1) b += DAY_MS;
+  if (unit === "month") {
+    const m = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+    b = m < t ? nextPeriod(m, "month") : m;
+    while (new Date(b).getUTCMonth() % n) b = nextPeriod(b, "month");
+  }
+  if (unit === "year") {
+    const y = Date.UTC(d.getUTCFullYear(), 0, 1);
+    b = y < t ? nextPeriod(y, "year") : y;
+    while (new Date(b).getUTCFullYear() % n) b = nextPeriod(b, "year");
+  }
+  return b;
+}
+
+const TICK_STEPS = [["day", 1], ["day", 2], ["week", 1], ["week", 2], ["month", 1], ["month", 3], ["month", 6],
+  ["year", 1], ["year", 2], ["year", 5], ["year", 10], ["year", 50]];
+
+// Ticks on calendar boundaries, the finest step that gives at most maxTicks.
+function calendarTicks(t0, t1, maxTicks) {
+  for (const [unit, n] of TICK_STEPS) {
+    const ticks = [];
+    for (let t = firstBoundary(t0, unit, n); t <= t1 && ticks.length <= maxTicks; t = nextPeriod(t, unit, n)) ticks.push(t);
+    if (ticks.length <= maxTicks) return { unit, ticks };
+  }
+  return { unit: "year", ticks: [] };
+}
+
+// "7 Mar", "Apr", "2017": the year is named on the first tick and where it changes.
+function tickLabel(t, unit, prev) {
+  const d = new Date(t);
+  const year = d.getUTCFullYear();
+  const newYear = prev === null || new Date(prev).getUTCFullYear() !== year;
+  if (unit === "year") return String(year);
+  if (unit === "month") return newYear ? `${MONTHS[d.getUTCMonth()]} ${year}` : MONTHS[d.getUTCMonth()];
+  const day = `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}`;
+  return newYear ? `${day} ${year}` : day;
+}
+
+function timelineNote(data) {
+  const names = { week: "a week", month: "a month", year: "a year" };
+  const coarse = Object.entries(data.coarser || {}).filter(([, n]) => n);
+  const parts = coarse.map(([p, n], i) => (i === 0 ? `${plural(n, unitName())} dated only to ${names[p] || p}`
+    : `${n.toLocaleString()} to ${names[p] || p}`));
+  if (data.undated) parts.push(`${plural(data.undated, unitName())} without a date`);
+  return parts.length ? `Not drawn on this ${data.interval === "day" ? "daily" : data.interval + "ly"} axis: ${parts.join(", ")}.` : "";
+}
+
 function renderTimeline(data) {
   const box = $("#timeline");
   clearChildren(box);
+  delete box.dataset.t0;
+  $("#timeline-note").textContent = timelineNote(data);
   const W = Math.max(320, box.clientWidth || 800);
   const H = 170;
   const m = { l: 34, r: 8, t: 8, b: 22 };
@@ -250,7 +447,7 @@ function renderTimeline(data) {
   const maxN = Math.max(...totals, 1);
   // a continuous time axis from the first to the last period (gaps show as gaps)
   const t0 = Date.parse(periods[0]);
-  const t1 = Date.parse(periods[periods.length - 1]) + periodMs(data.interval);
+  const t1 = nextPeriod(Date.parse(periods[periods.length - 1]), data.interval);
   const x = (t) => m.l + ((t - t0) / (t1 - t0)) * (W - m.l - m.r);
   const xinv = (px) => t0 + ((px - m.l) / (W - m.l - m.r)) * (t1 - t0);
   const y = (n) => H - m.b - (n / maxN) * (H - m.t - m.b);
@@ -259,18 +456,18 @@ function renderTimeline(data) {
   axis.append(svg("line", { x1: m.l, x2: W - m.r, y1: H - m.b, y2: H - m.b }));
   axis.append(svg("text", { x: m.l - 4, y: m.t + 8, "text-anchor": "end", text: String(maxN) }));
   axis.append(svg("text", { x: m.l - 4, y: H - m.b, "text-anchor": "end", text: "0" }));
-  for (const tick of timeTicks(t0, t1, 6)) {
-    axis.append(svg("line", { x1: x(tick), x2: x(tick), y1: H - m.b, y2: H - m.b + 4 }));
-    const label = new Date(tick).toISOString().slice(0, t1 - t0 < 120 * 86400000 ? 10 : 7);
-    axis.append(svg("text", { x: x(tick), y: H - 6, "text-anchor": "middle", text: label }));
-  }
+  const { unit, ticks } = calendarTicks(t0, t1, Math.max(2, Math.floor((W - m.l - m.r) / 80)));
+  ticks.forEach((tick, i) => {
+    axis.append(svg("line", { x1: x(tick), x2: x(tick), y1: H - m.b, y2: H - m.b + 4, class: "tick", "data-date": isoDay(tick) }));
+    axis.append(svg("text", { x: x(tick), y: H - 6, "text-anchor": "middle", text: tickLabel(tick, unit, i ? ticks[i - 1] : null) }));
+  });
   root.append(axis);
   const bars = svg("g");
   const usedKeys = new Set();
-  periods.forEach((p, i) => {
+  for (const p of periods) {
     const ta = Date.parse(p);
     const bx = x(ta);
-    const bw = Math.max(1, x(ta + periodMs(data.interval)) - bx - 1);
+    const bw = Math.max(1, x(nextPeriod(ta, data.interval)) - bx - 1);
     let acc = 0;
     for (const k of keys) {
       const n = stacks.get(p)[k] || 0;
@@ -280,8 +477,7 @@ function renderTimeline(data) {
         svg("title", { text: `${p}: ${n} ${data.by === "quad" ? state.meta.quad_classes[k] : k}` })));
       acc += n;
     }
-    void i;
-  });
+  }
   root.append(bars);
   const brush = svg("rect", { class: "brush", y: m.t, height: H - m.t - m.b, x: 0, width: 0, visibility: "hidden" });
   root.append(brush);
@@ -294,7 +490,7 @@ function renderTimeline(data) {
   };
   if (state.filters.start || state.filters.end) {
     const a = state.filters.start ? Date.parse(state.filters.start) : t0;
-    const b = state.filters.end ? Date.parse(state.filters.end) + 86400000 : t1;
+    const b = state.filters.end ? Date.parse(state.filters.end) + DAY_MS : t1;
     showBrush(x(a), x(b));
   }
   // pointer brushing: drag across the chart to choose a date range
@@ -317,21 +513,10 @@ function renderTimeline(data) {
   box.dataset.t0 = isoDay(t0);
   box.dataset.t1 = isoDay(t1 - 1);
   for (const k of keys.filter((k) => usedKeys.has(k))) {
-    legend.append(el("span", {}, el("span", { class: "swatch", style: null, "data-color": color(k) }),
+    legend.append(el("span", {}, el("span", { class: "swatch", "data-color": color(k) }),
       data.by === "quad" ? state.meta.quad_classes[k] : k));
   }
   legend.querySelectorAll(".swatch").forEach((s) => { s.style.background = s.dataset.color; });
-}
-
-function periodMs(interval) {
-  return { day: 1, week: 7, month: 30.44, year: 365.25 }[interval] * 86400000;
-}
-
-function timeTicks(t0, t1, n) {
-  const out = [];
-  const step = (t1 - t0) / n;
-  for (let i = 0; i <= n; i++) out.push(t0 + i * step);
-  return out;
 }
 
 function isoDay(t) { return new Date(t).toISOString().slice(0, 10); }
@@ -344,7 +529,7 @@ function moveBrush(ev) {
   if (ev.key === "Escape") { setFilters({ start: null, end: null }); return; }
   if (ev.key !== "ArrowLeft" && ev.key !== "ArrowRight") return;
   ev.preventDefault();
-  const step = Math.max(86400000, (t1 - t0) / 10);
+  const step = Math.max(DAY_MS, (t1 - t0) / 10);
   let a = state.filters.start ? Date.parse(state.filters.start) : t0;
   let b = state.filters.end ? Date.parse(state.filters.end) : a + step;
   const dir = ev.key === "ArrowRight" ? 1 : -1;
@@ -358,48 +543,65 @@ function moveBrush(ev) {
 function renderNetwork(data) {
   const box = $("#network");
   clearChildren(box);
+  $("#network-note").textContent = data.domestic
+    ? `Loops are domestic dyads, both sides in one country: ${plural(data.domestic, unitName())}.` : "";
   if (!data.nodes.length) {
     box.append(el("p", { class: "empty", text: "No dyadic events for this filter." }));
     return;
   }
   const W = Math.max(300, box.clientWidth || 480);
   const H = Math.min(Math.round(W * 0.8), 480);
-  const cx = W / 2, cy = H / 2, R = Math.min(W, H) / 2 - 46;
+  const cx = W / 2, cy = H / 2, R = Math.min(W, H) / 2 - 56;
   const nodes = data.nodes.slice(0, 40);
+  const names = new Map(data.nodes.map((n) => [n.id, n.name || n.id]));
+  const maxNode = Math.max(...nodes.map((n) => n.n), 1);
   const pos = new Map();
   nodes.forEach((n, i) => {
     const a = (2 * Math.PI * i) / nodes.length - Math.PI / 2;
-    pos.set(n.id, { x: cx + R * Math.cos(a), y: cy + R * Math.sin(a), a });
+    pos.set(n.id, { x: cx + R * Math.cos(a), y: cy + R * Math.sin(a), a, r: 5 + 12 * Math.sqrt(n.n / maxNode) });
   });
   const maxEdge = Math.max(...data.edges.map((e) => e.n), 1);
-  const maxNode = Math.max(...nodes.map((n) => n.n), 1);
+  const looped = new Set();
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "group",
     "aria-label": `Actor network: ${nodes.length} countries, ${data.edges.length} dyads` });
   const edges = svg("g", { "aria-hidden": "true" });
   for (const e of data.edges) {
     const a = pos.get(e.source), b = pos.get(e.target);
     if (!a || !b) continue;
-    // curve each direction to its own side so A->B and B->A stay apart
-    const mx = (a.x + b.x) / 2 + (cx - (a.x + b.x) / 2) * 0.35;
-    const my = (a.y + b.y) / 2 + (cy - (a.y + b.y) / 2) * 0.35;
     const conflict = e.n_conflict > e.n_cooperation;
+    const domestic = e.source === e.target;
+    let d;
+    if (domestic) {
+      // a loop outside the node, away from the circle's centre
+      looped.add(e.source);
+      const at = (angle, dist) => `${a.x + dist * Math.cos(a.a + angle)},${a.y + dist * Math.sin(a.a + angle)}`;
+      d = `M${at(-0.4, a.r)} C${at(-0.75, a.r + 24)} ${at(0.75, a.r + 24)} ${at(0.4, a.r)}`;
+    } else {
+      // curve each direction to its own side so A->B and B->A stay apart
+      const mx = (a.x + b.x) / 2 + (cx - (a.x + b.x) / 2) * 0.35;
+      const my = (a.y + b.y) / 2 + (cy - (a.y + b.y) / 2) * 0.35;
+      d = `M${a.x},${a.y} Q${mx + (b.y - a.y) * 0.08},${my - (b.x - a.x) * 0.08} ${b.x},${b.y}`;
+    }
+    const what = domestic ? `${names.get(e.source)} (${e.source}), domestic` : `${names.get(e.source)} → ${names.get(e.target)}`;
     edges.append(svg("path", {
-      d: `M${a.x},${a.y} Q${mx + (b.y - a.y) * 0.08},${my - (b.x - a.x) * 0.08} ${b.x},${b.y}`,
-      fill: "none", stroke: conflict ? "#c0392b" : "#1f6fb5", "stroke-opacity": 0.75,
-      "stroke-width": 1 + 5 * Math.sqrt(e.n / maxEdge), class: conflict ? "edge conflict" : "edge cooperation",
-    }, svg("title", { text: `${e.source} → ${e.target}: ${e.n} events (${e.n_cooperation} cooperative, ${e.n_conflict} conflictual)` })));
+      d, fill: "none", stroke: conflict ? "#c0392b" : "#1f6fb5", "stroke-opacity": 0.75,
+      "stroke-width": 1 + 5 * Math.sqrt(e.n / maxEdge),
+      class: `edge ${conflict ? "conflict" : "cooperation"}${domestic ? " domestic" : ""}`,
+      "data-source": e.source, "data-target": e.target,
+    }, svg("title", { text: `${what}: ${e.n} events (${e.n_cooperation} cooperative, ${e.n_conflict} conflictual)` })));
   }
   root.append(edges);
   const active = state.filters.actor;
   for (const n of nodes) {
     const p = pos.get(n.id);
-    const r = 5 + 12 * Math.sqrt(n.n / maxNode);
     const label = n.name && n.name !== n.id ? `${n.name} (${n.id})` : n.id;
     const g = svg("g", { class: "node" + (active === n.id ? " active" : ""), tabindex: 0, role: "button",
       "data-id": n.id, "aria-label": `${label}: ${n.n} events. Filter by this actor` });
-    g.append(svg("circle", { cx: p.x, cy: p.y, r, fill: "#3d4b5c" }));
-    const lx = p.x + Math.cos(p.a) * (r + 4), ly = p.y + Math.sin(p.a) * (r + 4);
-    g.append(svg("text", { x: lx, y: ly + 4, "text-anchor": Math.cos(p.a) > 0.2 ? "start" : Math.cos(p.a) < -0.2 ? "end" : "middle", text: n.id }));
+    g.append(svg("circle", { cx: p.x, cy: p.y, r: p.r, fill: "#3d4b5c" }));
+    const off = p.r + 4 + (looped.has(n.id) ? 22 : 0);
+    const lx = p.x + Math.cos(p.a) * off, ly = p.y + Math.sin(p.a) * off;
+    g.append(svg("text", { x: lx, y: ly + 4, "text-anchor": Math.cos(p.a) > 0.2 ? "start" : Math.cos(p.a) < -0.2 ? "end" : "middle",
+      text: clip(n.name || n.id, 16) }));
     g.append(svg("title", { text: label }));
     const pick = () => setFilters({ actor: active === n.id ? null : n.id });
     g.addEventListener("click", pick);
@@ -412,10 +614,63 @@ function renderNetwork(data) {
 // ---- map: offline world outline (Natural Earth via world-atlas) + clustered places -------------------
 
 const MAP_W = 960, MAP_H = 480;
+const MAX_ZOOM = 256;
+const FIT_MAX_ZOOM = 64;    // a view with one place shows its region, not its street
+const CLUSTER_R = [9, 26];  // circle radius in px for one event and for every event on screen
+const CLUSTER_GAP = 2;      // px between neighbouring circles
+const MERGE_CELL = 8;       // px: places closer than this would overlap anyway, so they start as one cluster
 
 function project(lon, lat) { return [((lon + 180) / 360) * MAP_W, ((90 - lat) / 180) * MAP_H]; }
 
 function unproject(x, y) { return [(x / MAP_W) * 360 - 180, 90 - (y / MAP_H) * 180]; }
+
+function worldView() { return { k: 1, cx: MAP_W / 2, cy: MAP_H / 2 }; }
+
+function clampView(v) {
+  const k = Math.min(MAX_ZOOM, Math.max(1, v.k));
+  if (k === 1) return worldView();
+  return { k, cx: Math.min(MAP_W, Math.max(0, v.cx)), cy: Math.min(MAP_H, Math.max(0, v.cy)) };
+}
+
+// In the URL: zoom/lat/lon of the centre, as map sites write it ("map=8.00/36.200/37.150").
+function mapParam(v) {
+  const [lon, lat] = unproject(v.cx, v.cy);
+  return `${v.k.toFixed(2)}/${lat.toFixed(3)}/${lon.toFixed(3)}`;
+}
+
+function parseMap(text) {
+  const parts = (text || "").split("/").map(Number);
+  if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p))) return null;
+  const [k, lat, lon] = parts;
+  if (Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
+  const [cx, cy] = project(lon, lat);
+  return clampView({ k, cx, cy });
+}
+
+// The view that shows every place of the filter (or the map-box filter's box), with a margin.
+function fitView(points, bbox) {
+  const xs = [], ys = [];
+  if (bbox) {
+    const [lon0, lat0, lon1, lat1] = bbox.split(",").map(Number);
+    for (const [x, y] of [project(lon0, lat0), project(lon1, lat1)]) { xs.push(x); ys.push(y); }
+  } else {
+    for (const p of points) { const [x, y] = project(p.lon, p.lat); xs.push(x); ys.push(y); }
+  }
+  if (!xs.length) return worldView();
+  const [W, H] = mapSize();
+  const pad = 36;
+  const unit = W / MAP_W; // screen px per map unit at zoom 1
+  const w = Math.max(...xs) - Math.min(...xs), h = Math.max(...ys) - Math.min(...ys);
+  const k = Math.min(FIT_MAX_ZOOM, (W - 2 * pad) / Math.max(w * unit, 1e-9), (H - 2 * pad) / Math.max(h * unit, 1e-9));
+  return clampView({ k, cx: (Math.max(...xs) + Math.min(...xs)) / 2, cy: (Math.max(...ys) + Math.min(...ys)) / 2 });
+}
+
+async function loadWorld() {
+  if (state.world) return state.world;
+  const res = await fetch("/static/vendor/countries-110m.json");
+  state.world = decodeTopology(await res.json(), "countries");
+  return state.world;
+}
 
 function decodeTopology(topo, objectName) {
   // TopoJSON arcs are delta-encoded and quantized; rings are sequences of arc indices (~i = reversed)
@@ -447,55 +702,87 @@ function decodeTopology(topo, objectName) {
   return paths;
 }
 
-async function loadWorld() {
-  if (state.world) return state.world;
-  const res = await fetch("/static/vendor/countries-110m.json");
-  state.world = decodeTopology(await res.json(), "countries");
-  return state.world;
+// Clusters that never overlap at this zoom: circles (radius by count) that would touch are merged, the
+// closest pairs first, until no two do.
+function clusterPlaces(points, toScreen, W, H) {
+  const cells = new Map();
+  for (const p of points) {
+    const [x, y] = toScreen(project(p.lon, p.lat));
+    if (x < -CLUSTER_R[1] || y < -CLUSTER_R[1] || x > W + CLUSTER_R[1] || y > H + CLUSTER_R[1]) continue;
+    const key = `${Math.floor(x / MERGE_CELL)},${Math.floor(y / MERGE_CELL)}`;
+    const c = cells.get(key) || { n: 0, sx: 0, sy: 0, places: [] };
+    c.n += p.n; c.sx += x * p.n; c.sy += y * p.n; c.places.push(p);
+    cells.set(key, c);
+  }
+  let clusters = [...cells.values()];
+  const total = clusters.reduce((a, c) => a + c.n, 0);
+  const radius = (n) => CLUSTER_R[0] + (CLUSTER_R[1] - CLUSTER_R[0]) * Math.sqrt(n / total);
+  const reach = 2 * CLUSTER_R[1] + CLUSTER_GAP;
+  for (;;) {
+    for (const c of clusters) { c.x = c.sx / c.n; c.y = c.sy / c.n; c.r = radius(c.n); }
+    clusters.sort((a, b) => a.x - b.x);
+    const pairs = [];
+    for (let i = 0; i < clusters.length; i++) {
+      const a = clusters[i];
+      for (let j = i + 1; j < clusters.length && clusters[j].x - a.x < reach; j++) {
+        const b = clusters[j];
+        const d = Math.hypot(a.x - b.x, a.y - b.y);
+        if (d < a.r + b.r + CLUSTER_GAP) pairs.push([d, i, j]);
+      }
+    }
+    if (!pairs.length) return clusters;
+    pairs.sort((p, q) => p[0] - q[0]);
+    const used = new Set(), merged = [];
+    for (const [, i, j] of pairs) {
+      if (used.has(i) || used.has(j)) continue;
+      used.add(i); used.add(j);
+      const a = clusters[i], b = clusters[j];
+      merged.push({ n: a.n + b.n, sx: a.sx + b.sx, sy: a.sy + b.sy, places: a.places.concat(b.places) });
+    }
+    clusters = clusters.filter((_, i) => !used.has(i)).concat(merged);
+  }
+}
+
+function mapNote() {
+  const { points, total, unplaced } = state.map;
+  const parts = [];
+  if (unplaced) parts.push(`${plural(unplaced, unitName())} ${unplaced === 1 ? "has" : "have"} no place and ${unplaced === 1 ? "is" : "are"} not on the map.`);
+  const shown = points.reduce((a, p) => a + p.n, 0);
+  if (shown < total) parts.push(`Showing the ${plural(points.length, "busiest place")} (${shown.toLocaleString()} of ${total.toLocaleString()} located).`);
+  return parts.join(" ");
 }
 
 function renderMap() {
   const box = $("#map");
   clearChildren(box);
-  const W = Math.max(300, box.clientWidth || 480);
-  const H = Math.round(W * 0.55);
-  const v = state.mapView;
-  const fit = W / MAP_W; // screen px per map unit at zoom 1
-  const scale = fit * v.k;
-  const toScreen = ([mx, my]) => [(mx - v.x) * scale, (my - v.y) * scale];
-  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "group", "aria-label": "Event map" });
-  const land = svg("g", { transform: `scale(${scale}) translate(${-v.x},${-v.y})`, "aria-hidden": "true" });
+  $("#map-note").textContent = mapNote();
+  const [W, H] = mapSize();
+  const v = state.mapView || fitView(state.map.points, state.filters.bbox);
+  const scale = (W / MAP_W) * v.k;
+  const toScreen = ([mx, my]) => [(mx - v.cx) * scale + W / 2, (my - v.cy) * scale + H / 2];
+  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "group", "aria-label": "Event map",
+    "data-zoom": v.k.toFixed(2) });
+  const land = svg("g", { transform: `translate(${W / 2},${H / 2}) scale(${scale}) translate(${-v.cx},${-v.cy})`, "aria-hidden": "true" });
   for (const c of state.world || []) land.append(svg("path", { d: c.d, class: "country", "stroke-width": 0.6 / scale }));
   root.append(land);
-  // cluster the places on a 36px screen grid
-  const cell = 36;
-  const clusters = new Map();
-  for (const p of state.mapPoints) {
-    const [sx, sy] = toScreen(project(p.lon, p.lat));
-    if (sx < -cell || sy < -cell || sx > W + cell || sy > H + cell) continue;
-    const key = `${Math.floor(sx / cell)},${Math.floor(sy / cell)}`;
-    let c = clusters.get(key);
-    if (!c) { c = { n: 0, sx: 0, sy: 0, places: [] }; clusters.set(key, c); }
-    c.n += p.n;
-    c.sx += sx * p.n;
-    c.sy += sy * p.n;
-    c.places.push(p);
-  }
-  const maxN = Math.max(1, ...[...clusters.values()].map((c) => c.n));
+  const clusters = clusterPlaces(state.map.points, toScreen, W, H);
   const layer = svg("g");
-  for (const c of clusters.values()) {
-    const x = c.sx / c.n, y = c.sy / c.n;
-    const r = 7 + 14 * Math.sqrt(c.n / maxN);
-    const names = c.places.map((p) => p.name).filter(Boolean);
-    const label = c.places.length === 1 ? `${names[0] || "a place"}: ${c.n} events. Filter by this place`
-      : `${c.places.length} places (${names.slice(0, 4).join(", ")}${names.length > 4 ? ", …" : ""}): ${c.n} events. Zoom in`;
+  for (const c of clusters) {
+    const names = c.places.map((p) => placeText({ name: p.name, admin1_name: p.admin1_name, country: p.country,
+      country_name: p.country_name })).filter(Boolean);
+    const label = c.places.length === 1 ? `${names[0] || "a place"}: ${plural(c.n, unitName())}. Filter by this place`
+      : `${c.places.length} places (${names.slice(0, 4).join("; ")}${names.length > 4 ? "; …" : ""}): ${plural(c.n, unitName())}. Zoom in`;
     const g = svg("g", { class: "cluster", tabindex: 0, role: "button", "aria-label": label,
-      "data-places": names.join("|") },
-    svg("circle", { cx: x, cy: y, r }), svg("text", { x, y, text: String(c.n) }), svg("title", { text: label }));
+      "data-places": c.places.map((p) => p.name).join("|"), "data-n": c.n },
+    svg("circle", { cx: c.x.toFixed(2), cy: c.y.toFixed(2), r: c.r.toFixed(2) }),
+    svg("text", { x: c.x, y: c.y, text: String(c.n) }), svg("title", { text: label }));
     const pick = (ev) => {
       ev.stopPropagation();
       if (c.places.length === 1) setFilters({ place: c.places[0].name });
-      else zoomAt(x, y, 3);
+      else {
+        const fit = fitView(c.places, null);
+        moveMap({ ...fit, k: Math.max(fit.k, v.k * 2) });
+      }
     };
     g.addEventListener("click", pick);
     g.addEventListener("pointerdown", (ev) => ev.stopPropagation());
@@ -505,23 +792,28 @@ function renderMap() {
   root.append(layer);
   // drag to pan, wheel to zoom
   let drag = null;
-  root.addEventListener("pointerdown", (ev) => { drag = { x: ev.clientX, y: ev.clientY, vx: v.x, vy: v.y }; root.setPointerCapture(ev.pointerId); });
+  root.addEventListener("pointerdown", (ev) => { drag = { x: ev.clientX, y: ev.clientY, v: { ...v } }; root.setPointerCapture(ev.pointerId); });
   root.addEventListener("pointermove", (ev) => {
     if (!drag) return;
     const r = root.getBoundingClientRect();
     const f = W / r.width / scale;
-    v.x = drag.vx - (ev.clientX - drag.x) * f;
-    v.y = drag.vy - (ev.clientY - drag.y) * f;
-    land.setAttribute("transform", `scale(${scale}) translate(${-v.x},${-v.y})`);
+    v.cx = drag.v.cx - (ev.clientX - drag.x) * f;
+    v.cy = drag.v.cy - (ev.clientY - drag.y) * f;
+    land.setAttribute("transform", `translate(${W / 2},${H / 2}) scale(${scale}) translate(${-v.cx},${-v.cy})`);
   });
-  root.addEventListener("pointerup", () => { if (drag) { drag = null; renderMap(); } });
+  root.addEventListener("pointerup", (ev) => {
+    if (!drag) return;
+    const moved = Math.hypot(ev.clientX - drag.x, ev.clientY - drag.y) > 2;
+    drag = null;
+    if (moved) moveMap(v);
+  });
   root.addEventListener("wheel", (ev) => {
     ev.preventDefault();
     const r = root.getBoundingClientRect();
     zoomAt(((ev.clientX - r.left) / r.width) * W, ((ev.clientY - r.top) / r.height) * H, ev.deltaY < 0 ? 1.5 : 1 / 1.5);
   }, { passive: false });
   box.append(root);
-  box.dataset.clusters = String(clusters.size);
+  box.dataset.clusters = String(clusters.length);
 }
 
 function mapSize() {
@@ -530,25 +822,31 @@ function mapSize() {
   return [W, Math.round(W * 0.55)];
 }
 
-function zoomAt(sx, sy, factor) {
-  const v = state.mapView;
-  const [W] = mapSize();
-  const scale = (W / MAP_W) * v.k;
-  const mx = v.x + sx / scale, my = v.y + sy / scale; // map point under the cursor stays put
-  v.k = Math.min(64, Math.max(1, v.k * factor));
-  const ns = (W / MAP_W) * v.k;
-  v.x = mx - sx / ns;
-  v.y = my - sy / ns;
-  if (v.k === 1) { v.x = 0; v.y = 0; }
+function currentMapView() { return state.mapView || fitView(state.map.points, state.filters.bbox); }
+
+// A pan or zoom by the analyst: kept in the link, without a history entry of its own.
+function moveMap(view) {
+  state.mapView = clampView(view);
+  saveView(false);
   renderMap();
 }
 
-function mapBbox() {
-  const v = state.mapView;
+function zoomAt(sx, sy, factor) {
+  const v = currentMapView();
   const [W, H] = mapSize();
   const scale = (W / MAP_W) * v.k;
-  const [lon0, lat1] = unproject(v.x, v.y);
-  const [lon1, lat0] = unproject(v.x + W / scale, v.y + H / scale);
+  const mx = v.cx + (sx - W / 2) / scale, my = v.cy + (sy - H / 2) / scale; // the point under the cursor stays put
+  const k = Math.min(MAX_ZOOM, Math.max(1, v.k * factor));
+  const ns = (W / MAP_W) * k;
+  moveMap({ k, cx: mx - (sx - W / 2) / ns, cy: my - (sy - H / 2) / ns });
+}
+
+function mapBbox() {
+  const v = currentMapView();
+  const [W, H] = mapSize();
+  const scale = (W / MAP_W) * v.k;
+  const [lon0, lat1] = unproject(v.cx - W / 2 / scale, v.cy - H / 2 / scale);
+  const [lon1, lat0] = unproject(v.cx + W / 2 / scale, v.cy + H / 2 / scale);
   const c = (x, lo, hi) => Math.min(hi, Math.max(lo, x)).toFixed(3);
   return `${c(lon0, -180, 180)},${c(lat0, -90, 90)},${c(lon1, -180, 180)},${c(lat1, -90, 90)}`;
 }
@@ -558,11 +856,9 @@ function mapKeys(ev) {
   const pan = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[ev.key];
   if (pan) {
     ev.preventDefault();
-    const v = state.mapView;
+    const v = currentMapView();
     const scale = (W / MAP_W) * v.k;
-    v.x += (pan[0] * W * 0.15) / scale;
-    v.y += (pan[1] * H * 0.15) / scale;
-    renderMap();
+    moveMap({ k: v.k, cx: v.cx + (pan[0] * W * 0.15) / scale, cy: v.cy + (pan[1] * H * 0.15) / scale });
   } else if (ev.key === "+" || ev.key === "=") zoomAt(W / 2, H / 2, 1.5);
   else if (ev.key === "-") zoomAt(W / 2, H / 2, 1 / 1.5);
 }
@@ -614,8 +910,8 @@ function facts(record) {
     ["Type", `${record.event_type}${record.mode ? " / " + record.mode : ""} (CAMEO ${record.cameo || "—"}, quad ${record.quad_class}, Goldstein ${record.goldstein})`],
     ["Actor", partyText(record.actor) || "—"],
     ["Recipient", partyText(record.recipient) || "—"],
-    ["Date", `${record.date || "unknown"}${record.date_precision ? " (" + record.date_precision + ")" : ""}${record.date_text ? " from “" + record.date_text + "”" : " (publication date)"}`],
-    ["Place", loc ? `${loc.name}${loc.admin1 ? ", " + loc.admin1 : ""}${loc.country ? " (" + loc.country + ")" : ""}` : "—"],
+    ["Date", `${record.date || "unknown"}${record.date_precision ? " (" + record.date_precision + ")" : ""}${record.date_text ? " from “" + record.date_text + "”" : ""}${record.date_source === "published" ? " — the article's publication date: the text gives none" : ""}`],
+    ["Place", loc ? placeText(loc) : "—"],
     ["Factuality", record.factuality],
     ["Attribution", record.attribution ? `${record.attribution.source} (${record.attribution.kind})` : "asserted by the article"],
     ["Coded by", record.coder],
@@ -641,25 +937,40 @@ function reportSection(view, i) {
   return sec;
 }
 
-async function openEvent(id, opener) {
+// The analyst opens an event: one history entry, so Back closes it again.
+function openEvent(id, opener) {
+  state.event = id;
+  saveView();
+  showEvent(id, opener);
+}
+
+// Open or close the event dialog to match the URL.
+function syncDetail() {
+  const dialog = $("#detail");
+  if (state.event && (!dialog.open || dialog.dataset.eventId !== state.event)) showEvent(state.event);
+  else if (!state.event && dialog.open) dialog.close();
+}
+
+async function showEvent(id, opener) {
   const dialog = $("#detail");
   const body = $("#detail-body");
   clearChildren(body);
   body.append(el("p", { text: "Loading…" }));
   $("#detail-title").textContent = "Event";
+  dialog.dataset.eventId = id;
   if (!dialog.open) {
     dialog.returnFocusTo = opener || document.activeElement;
     dialog.showModal();
   }
   try {
     const d = await api(`/api/events/${encodeURIComponent(id)}`);
+    if (dialog.dataset.eventId !== id) return; // another event was opened meanwhile
     clearChildren(body);
     const ev = d.event;
     $("#detail-title").textContent = `${ev.event_type}: ${partyText(ev.actor) || "?"} → ${partyText(ev.recipient) || "—"}`;
     body.append(el("p", { class: "sentence-quote" }, el("strong", { text: "Sentence: " }), ev.sentence));
     body.append(facts(ev), markLegend());
     d.reports.forEach((view, i) => body.append(reportSection(view, i)));
-    dialog.dataset.eventId = id;
     $("#detail-close").focus({ preventScroll: true });
     body.scrollTop = 0;
     for (const box of body.querySelectorAll(".article-text")) scrollToMark(box);
@@ -670,8 +981,16 @@ async function openEvent(id, opener) {
 }
 
 function closeDetail() {
+  $("#detail").close();
+}
+
+// The dialog closed (Escape, the Close button, or Back): the analyst's close is a history entry of its own.
+function detailClosed() {
   const dialog = $("#detail");
-  dialog.close();
+  delete dialog.dataset.eventId;
+  if (state.event) { state.event = null; saveView(); }
+  const t = dialog.returnFocusTo;
+  if (t && t.focus && t.isConnected) t.focus();
 }
 
 // ---- code an article ---------------------------------------------------------------------------------
@@ -713,7 +1032,7 @@ async function codeArticle(ev) {
       if (v.event_id) item.append(el("button", { type: "button", class: "small secondary", onclick: (e) => openEvent(v.event_id, e.target) }, "Open event"));
       list.append(item);
     }
-    if (res.stored) { await loadMeta(); refresh(); }
+    if (res.stored) refresh();
   } catch (e) {
     status.textContent = `Error (${e.code || e.status}): ${e.message}`;
     status.className = "error";
@@ -723,10 +1042,6 @@ async function codeArticle(ev) {
 }
 
 // ---- start -------------------------------------------------------------------------------------------
-
-async function loadMeta() {
-  state.meta = await api("/api/meta");
-}
 
 let actorTimer = null;
 function suggestActors(ev) {
@@ -745,33 +1060,44 @@ function suggestActors(ev) {
 }
 
 async function start() {
-  await loadMeta();
+  state.meta = await api("/api/meta");
   for (const t of state.meta.event_types) $("#f-type").append(el("option", { value: t, text: t }));
   for (const f of state.meta.factuality) $("#f-factuality").append(el("option", { value: f, text: f }));
+  for (const s of state.meta.sectors) $("#sector-options").append(el("option", { value: s }));
   if (state.meta.token_required) $("#token-field").hidden = false;
-  loadHash();
+  readHash();
   writeForm();
-  $("#filters").addEventListener("submit", (ev) => { ev.preventDefault(); readForm(); state.offset = 0; saveHash(); refresh(); });
-  $("#clear").addEventListener("click", () => { state.filters = {}; state.level = "events"; state.offset = 0; writeForm(); saveHash(); refresh(); });
+  $("#filters").addEventListener("submit", (ev) => { ev.preventDefault(); readForm(); applyFilters(); });
+  $("#clear").addEventListener("click", () => { state.filters = {}; state.level = "events"; applyFilters(); });
   $("#clear-dates").addEventListener("click", () => setFilters({ start: null, end: null }));
-  $("#timeline-by").addEventListener("change", (ev) => { state.timelineBy = ev.target.value; refresh(); });
+  $("#timeline-by").addEventListener("change", (ev) => { state.timelineBy = ev.target.value; saveView(); refresh(); });
   $("#timeline").addEventListener("keydown", moveBrush);
-  $("#prev").addEventListener("click", () => { state.offset = Math.max(0, state.offset - state.limit); refresh(); });
-  $("#next").addEventListener("click", () => { state.offset += state.limit; refresh(); });
+  $("#prev").addEventListener("click", () => { state.offset = Math.max(0, state.offset - state.limit); saveView(); refresh(); });
+  $("#next").addEventListener("click", () => { state.offset += state.limit; saveView(); refresh(); });
+  $("#export-format").addEventListener("change", () => updateExport());
+  $("#export-columns").addEventListener("change", () => updateExport());
   $("#detail-close").addEventListener("click", closeDetail);
-  $("#detail").addEventListener("close", () => { const t = $("#detail").returnFocusTo; if (t && t.focus) t.focus(); });
+  $("#detail").addEventListener("close", detailClosed);
   $("#code-form").addEventListener("submit", codeArticle);
   $("#f-actor").addEventListener("input", suggestActors);
   $("#f-recipient").addEventListener("input", suggestActors);
   $("#map").addEventListener("keydown", mapKeys);
   $("#zoom-in").addEventListener("click", () => { const [W, H] = mapSize(); zoomAt(W / 2, H / 2, 1.5); });
   $("#zoom-out").addEventListener("click", () => { const [W, H] = mapSize(); zoomAt(W / 2, H / 2, 1 / 1.5); });
-  $("#zoom-reset").addEventListener("click", () => { state.mapView = { k: 1, x: 0, y: 0 }; renderMap(); });
-  $("#map-filter").addEventListener("click", () => setFilters({ bbox: state.mapView.k > 1 ? mapBbox() : null }));
+  $("#zoom-reset").addEventListener("click", () => moveMap(worldView()));
+  $("#zoom-fit").addEventListener("click", () => { state.mapView = null; saveView(false); renderMap(); });
+  $("#map-filter").addEventListener("click", () => setFilters({ bbox: currentMapView().k > 1 ? mapBbox() : null }));
+  $("#updates-refresh").addEventListener("click", refresh);
+  window.addEventListener("popstate", showHash);
+  window.addEventListener("hashchange", showHash);
   let resizeTimer = null;
   window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(refresh, 250); });
+  setInterval(checkForUpdates, POLL_MS);
+  window.addEventListener("focus", checkForUpdates);
+  document.addEventListener("visibilitychange", checkForUpdates);
   await loadWorld().catch(() => null);
   await refresh();
+  syncDetail();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
