@@ -195,7 +195,8 @@ def test_delimited_exports_load_with_pythons_csv_module(store, tmp_path, fmt, de
     assert rows[1]["source_country"] == "RUS" and rows[1]["target_country"] == "TUR"
     assert rows[1]["sentence"] == SENTENCE
     url, _, outlet = SOURCES[rows[1]["doc_id"]]
-    assert (rows[1]["url"], rows[1]["outlet"]) == (url, outlet) and (rows[0]["url"], rows[0]["outlet"]) == SOURCES["a"][::2]
+    assert (rows[1]["url"], rows[1]["outlet"]) == (url, outlet)
+    assert (rows[0]["url"], rows[0]["outlet"]) == SOURCES["a"][::2]
     assert json.loads(rows[1]["recipient"])[1]["country"] == "IRN"
 
 
@@ -208,7 +209,8 @@ def test_parquet_is_partitioned_by_year_and_month(store, tmp_path):
     con = duckdb.connect()
     row = con.execute("SELECT cameo, date, actor[1].country, context, url FROM read_parquet(?, hive_partitioning "
                       "= true) WHERE cameo = '046'", [str(tmp_path / "pq" / "**" / "*.parquet")]).fetchone()
-    assert row[:4] == ("046", date(2016, 12, 2), "RUS", ["diplomatic"]) and row[4] in [u for u, _, _ in SOURCES.values()]
+    assert row[:4] == ("046", date(2016, 12, 2), "RUS", ["diplomatic"])
+    assert row[4] in [u for u, _, _ in SOURCES.values()]
 
 
 # PLOVER manual (PLOVER_MANUAL.tex), table "PLOVER JSON" and "Information object for entities".

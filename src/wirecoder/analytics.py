@@ -140,7 +140,8 @@ def dyad_series(store, actor: str, recipient: str | None = None, *, freq: str = 
     # PLOVER scores come in as parameter lists (type, mode or NULL, score), matched by mode, then by type.
     table = plover_scores()
     sql = (f"WITH base AS (SELECT {key}, date, event_type, mode, quad_class, goldstein, actor_countries, "
-           f"recipient_countries, entity_ids, actor_codes, recipient_codes FROM {level} WHERE {' AND '.join(conditions)}), pairs AS ({union}), "
+           f"recipient_countries, entity_ids, actor_codes, recipient_codes FROM {level} "
+           f"WHERE {' AND '.join(conditions)}), pairs AS ({union}), "
            "scores AS (SELECT unnest(?::VARCHAR[]) AS t, unnest(?::VARCHAR[]) AS m, unnest(?::DOUBLE[]) AS s) "
            "SELECT CAST(date_trunc(?, p.date) AS DATE) AS period, p.other, count(*), "
            "count(*) FILTER (WHERE p.quad_class = 1), count(*) FILTER (WHERE p.quad_class = 2), "
