@@ -53,7 +53,18 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from . import __version__, exports, gazetteer
 from .batch import Failure, _time_limit, _TimeLimit, code_one, limited_worker
 from .errors import InputError, StoreBusyError, StoreFullError, StoreReadOnlyError, WirecoderError
-from .query import LEVELS, MAX_OFFSET, SECTOR_CODES, Filters, QueryError, explain_empty, parse_bbox, stats, where
+from .query import (
+    LEVELS,
+    MAX_OFFSET,
+    SECTOR_CODES,
+    Filters,
+    QueryError,
+    country_names,
+    explain_empty,
+    parse_bbox,
+    stats,
+    where,
+)
 from .schema import DATE_PRECISION, FACTUALITY, PLOVER_TYPES, Article, date_source
 
 log = logging.getLogger(__name__)
@@ -735,7 +746,7 @@ def _shown(reader: _Reader, records: list[dict]) -> list[dict]:
     outlets = dict(reader.con.execute("SELECT doc_id, outlet FROM articles WHERE list_contains(?, doc_id)",
                                       [doc_ids]).fetchall()) if doc_ids else {}
     places = [r["location"] for r in records if r.get("location")]
-    countries = _country_names(reader, sorted({p["country"] for p in places if p.get("country")}))
+    countries = country_names(reader, sorted({p["country"] for p in places if p.get("country")}))
     for record in records:
         record["outlet"] = outlets.get(record.get("doc_id"))
         record["date_source"] = date_source(record)
@@ -773,21 +784,6 @@ def _report_views(reader: _Reader, where_sql: str, params: list) -> list[dict]:
                     "article": article, "evidence": evidence(record, article["text"] if article else None)})
     _shown(reader, [view["report"] for view in out])
     return out
-
-
-def _country_names(reader: _Reader, codes: list[str]) -> dict[str, str]:
-    """Names of country codes: the knowledge-base country entities seen in the store, else the gazetteer's."""
-    if not codes:
-        return {}
-    rows = reader.con.execute(
-        "SELECT country, min(name) FROM entities WHERE entity_id LIKE 'wc:country:%' AND entity_id NOT LIKE '%+%' "
-        "AND list_contains(?, country) GROUP BY 1", [codes]).fetchall()
-    names = dict(rows)
-    for code in set(codes) - set(names):
-        name = gazetteer.default_gazetteer().country_name(code)
-        if name:
-            names[code] = name
-    return names
 
 
 def _export_chunks(bench: Workbench, fmt: str, filters: Filters, level: str, columns: str) -> Iterator[bytes]:
@@ -1101,7 +1097,7 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
                 side = "(list_contains(actor_countries, ?) OR list_contains(recipient_countries, ?))"
                 side_params = [code, code]
                 n = r.con.execute(f"SELECT count(*) FROM events WHERE {side}", side_params).fetchone()[0]
-                row = (code, _country_names(r, [code]).get(code, code), code, None, n) if n else None
+                row = (code, country_names(r, [code]).get(code, code), code, None, n) if n else None
             if row is None:
                 raise ApiError(404, "not_found", f"no actor {actor_id!r}", {"actor_id": actor_id})
             clause, params = where(filters, "events", side)  # `side` comes first, so do its values
@@ -1195,7 +1191,7 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
             for e in edges:
                 for node in {e["source"], e["target"]}:  # a domestic edge counts once
                     weight[node] = weight.get(node, 0) + e["n"]
-            names = _country_names(r, list(weight))
+            names = country_names(r, list(weight))
             domestic = r.con.execute(f"SELECT count(*) FROM {level}{clause} AND actor_country = recipient_country",
                                      params).fetchone()[0]
         ranked = sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -1230,7 +1226,7 @@ def create_app(db_path: str | Path, *, coder=None, max_body_bytes: int = DEFAULT
             total, unplaced = r.con.execute(
                 f"SELECT count(*) FILTER (WHERE lat IS NOT NULL AND lon IS NOT NULL), "
                 f"count(*) FILTER (WHERE lat IS NULL OR lon IS NULL) FROM {level}{all_clause}", params).fetchone()
-            names = _country_names(r, sorted({row[3] for row in rows if row[3]}))
+            names = country_names(r, sorted({row[3] for row in rows if row[3]}))
         points = [{"lat": lat, "lon": lon, "name": name, "admin1_name": _admin1_name(country, admin1),
                    "country": country, "country_name": names.get(country), "n": n}
                   for lat, lon, name, country, admin1, n in rows]

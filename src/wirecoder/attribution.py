@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import functools
-
 from spacy.tokens import Span, Token
 
 from .actors import np_tokens
 from .coder import subject_of
-from .context import is_domain, outlet_rows
+from .context import media_outlets
 from .schema import Attribution
 from .words import word_class
 
 SPEECH_LEMMAS = word_class("speech_verbs")
 ANONYMOUS_MARKERS = word_class("anonymous_markers")
 OFFICIAL_MARKERS = word_class("official_markers")
-
-
-@functools.lru_cache(maxsize=1)
-def media_outlets() -> frozenset[str]:
-    """Lower-cased names of news outlets and agencies (data/media_outlets.txt; web domains left out)."""
-    return frozenset(name for name, _ in outlet_rows() if not is_domain(name))
 
 
 def _source_text(tok: Token) -> str:

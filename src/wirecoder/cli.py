@@ -114,7 +114,7 @@ def _open_store(path: str):
 
 
 def _tell(message: str) -> None:
-    print(f"wirecoder: {message}", file=sys.stderr)
+    _say(f"wirecoder: {message}")  # above the progress line when one is shown
 
 
 def _iso_date(value: str, *, end: bool | None = None) -> date:
@@ -456,15 +456,13 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from .query import stats
+    from .query import country_names, stats
 
     with _open_store(args.db) as store:
         result = stats(store, _filters(args), level=args.level)
         if not args.json:
-            from .api import _country_names
-
             codes = {r[side] for r in result["by_dyad"] for side in ("actor", "recipient")}
-            names = _country_names(store, sorted(codes))  # what the dashboard shows too
+            names = country_names(store, sorted(codes))  # what the dashboard shows too
     if args.json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return EXIT_OK

@@ -113,6 +113,12 @@ def dateline_clue(text: str, gazetteer: Gazetteer) -> Clue | None:
 
 
 @functools.lru_cache(maxsize=1)
+def media_outlets() -> frozenset[str]:
+    """Lower-cased names of news outlets and agencies (data/media_outlets.txt; web domains left out)."""
+    return frozenset(name for name, _ in outlet_rows() if not is_domain(name))
+
+
+@functools.lru_cache(maxsize=1)
 def outlet_rows() -> tuple[tuple[str, str | None], ...]:
     """(lower-cased outlet name or web domain, ISO3 or None) for every line of media_outlets.txt."""
     text = resources.files("wirecoder").joinpath("data", OUTLETS).read_text(encoding="utf-8")

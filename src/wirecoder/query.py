@@ -338,3 +338,20 @@ def _tally(store, values_sql: str, params: list | None = None) -> str:
     rows = store.con.execute(f"SELECT v, count(*) AS n FROM ({values_sql}) WHERE v IS NOT NULL GROUP BY v "
                              "ORDER BY n DESC, v LIMIT ?", (params or []) + [TOP_VALUES]).fetchall()
     return ", ".join(f"{v} {n}" for v, n in rows)
+
+
+def country_names(store, codes: list[str]) -> dict[str, str]:
+    """Names of country codes: the knowledge-base country entities seen in the store, else the gazetteer's."""
+    from .gazetteer import default_gazetteer
+
+    if not codes:
+        return {}
+    rows = store.con.execute(
+        "SELECT country, min(name) FROM entities WHERE entity_id LIKE 'wc:country:%' AND entity_id NOT LIKE '%+%' "
+        "AND list_contains(?, country) GROUP BY 1", [codes]).fetchall()
+    names = dict(rows)
+    for code in set(codes) - set(names):
+        name = default_gazetteer().country_name(code)
+        if name:
+            names[code] = name
+    return names

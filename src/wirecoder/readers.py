@@ -363,17 +363,13 @@ def read_text(text: str, *, doc_id: str | None = None, source: str | None = None
 # --- Outlet of a plain-text article -------------------------------------------------------------
 
 @functools.lru_cache(maxsize=1)
-def _known_outlets() -> frozenset[str]:
-    from .context import is_domain, outlet_rows  # data/media_outlets.txt, read where it is used for countries
-
-    return frozenset(name for name, _ in outlet_rows() if not is_domain(name))
-
-
 def _outlet_name(phrase: str, *, strict: bool = False) -> str | None:
     """The outlet `phrase` names, as written, or None. A capitalised name of a few words; `strict` (a byline's
     affiliation) also wants one the outlet list knows or one ending in a news noun. Job titles and company
     suffixes are dropped ("Associated Press Writer", "Planet Media Ltd"); an acronym the list knows is written in
     capitals ("WSWs": WSWS)."""
+    from .context import media_outlets  # data/media_outlets.txt; context is imported only when needed
+
     words = phrase.replace("\n", " ").strip(" ,;:-–—").split()
     while words and (words[-1].lower().strip(".") in _BYLINE_ROLES | _CORPORATE or words[-1].isdigit()):
         words.pop()
@@ -383,7 +379,8 @@ def _outlet_name(phrase: str, *, strict: bool = False) -> str | None:
         return None
     name = " ".join(words)
     low = name.lower()
-    if low in _known_outlets() or low.removeprefix("the ") in _known_outlets():
+    known = media_outlets()
+    if low in known or low.removeprefix("the ") in known:
         acronym = len(words) == 1 and sum(c.isupper() for c in name) > 1
         return name.upper() if acronym else name
     return None if strict and low.rsplit(" ", 1)[-1] not in _NEWS_NOUNS else name
