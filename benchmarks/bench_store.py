@@ -27,9 +27,8 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from wirecoder.cli import STORE_BATCH  # noqa: E402
 from wirecoder.readers import Rejected, iter_inputs  # noqa: E402
-from wirecoder.store import EventStore  # noqa: E402
+from wirecoder.store import STORE_BATCH, EventStore  # noqa: E402
 
 
 def coded_corpus(corpus: Path, cache: Path | None) -> tuple[list, float]:

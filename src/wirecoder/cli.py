@@ -16,15 +16,12 @@ import duckdb
 
 from . import __version__
 from .errors import StoreDamagedError, WirecoderError
-from .store import DEFAULT_DB, SCHEMA_VERSION, store_error
+from .store import DEFAULT_DB, SCHEMA_VERSION, STORE_BATCH, STORE_SECONDS, store_error
 
 EXIT_OK, EXIT_ERROR, EXIT_TOO_MANY_REJECTED = 0, 1, 2
 # file-system failures reported as coded store errors instead of tracebacks: full, read-only, not permitted
 STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO)
 
-# Coded articles are stored this many at a time, or whatever has arrived after this many seconds.
-STORE_BATCH = 64
-STORE_SECONDS = 2.0
 # DuckDB's memory while `code` writes: its cache of the file would otherwise grow with the store
 STORE_MEMORY = "256MB"
 
@@ -32,6 +29,19 @@ CODE_EXAMPLES = """examples:
   wirecoder code examples/                      # code a folder, print a table, store in ./wirecoder.duckdb
   wirecoder code article.txt --format jsonl     # one JSON event per line on stdout
   cat page.html | wirecoder code - --published 2016-12-02 --no-store
+"""
+
+
+FETCH_EXAMPLES = """examples:
+  wirecoder fetch https://example.org/world/rss.xml --db events.duckdb   # a feed: its new articles, coded
+  wirecoder fetch feeds.txt urls.txt                  # lists: one feed or article URL per line (# comments)
+  wirecoder fetch gdelt_urls.txt --workers 2          # a backfill, with progress and an estimate of the time left
+network: only the URLs you give (and their sites' robots.txt) are requested; see docs/feeds.md.
+"""
+WATCH_EXAMPLES = """examples:
+  wirecoder watch feeds.txt --every 15m --db events.duckdb     # a round now, then every 15 minutes
+  wirecoder watch feeds.txt --once                              # one round (for cron); resumes a killed one
+network: only the URLs in the list (and their sites' robots.txt) are requested; see docs/feeds.md.
 """
 
 
@@ -174,6 +184,16 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument("--dictionaries", metavar="DIR",
                       help="code with PETRARCH-2 format dictionaries in DIR (or the shipped set 'phoenix' or "
                            "'validate') instead of wirecoder's own rules")
+    fetch = sub.add_parser("fetch", help="fetch feeds and article URLs, code the new articles into a store",
+                           epilog=FETCH_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    watch = sub.add_parser("watch", help="fetch feeds on a schedule and code what is new",
+                           epilog=WATCH_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for parser_ in (fetch, watch):
+        _fetch_options(parser_)
+    watch.add_argument("--every", type=_duration, default=15 * 60.0, metavar="DURATION",
+                       help="time from the start of one round to the next: 30s, 15m, 1h (default 15m)")
+    watch.add_argument("--once", action="store_true", help="run one round and stop (for cron)")
+    watch.add_argument("--rounds", type=int, default=None, metavar="N", help="stop after N rounds")
     actors = sub.add_parser("actors", help="the actor knowledge base and resolver")
     actors_sub = actors.add_subparsers(dest="actors_command", required=True)
     resolve = actors_sub.add_parser("resolve", help="resolve phrases to actors (country, sector, role)",
@@ -274,6 +294,48 @@ TRAIN_EXAMPLES = """examples:
 """
 
 
+def _fetch_options(parser: argparse.ArgumentParser) -> None:
+    from .fetch import Policy
+
+    default = Policy()
+    parser.add_argument("sources", nargs="+", metavar="URL|FILE",
+                        help="feed or article URLs, or text files listing them one per line")
+    parser.add_argument("--db", default=os.environ.get("WIRECODER_DB", DEFAULT_DB),
+                        help=f"store to code into (default ${{WIRECODER_DB}} or {DEFAULT_DB})")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="coding processes (0: one per CPU; default 1)")
+    parser.add_argument("--threads", type=int, default=8, metavar="N", help="pages fetched at once (default 8)")
+    parser.add_argument("--host-connections", type=int, default=default.host_connections, metavar="N",
+                        help=f"requests at once to one host (default {default.host_connections})")
+    parser.add_argument("--host-delay", type=float, default=default.host_delay, metavar="SECONDS",
+                        help="least time between requests to one host; a robots.txt Crawl-delay raises it "
+                             f"(default {default.host_delay:g})")
+    parser.add_argument("--fetch-timeout", type=float, default=default.timeout, metavar="SECONDS",
+                        help=f"time for one request, first byte to last (default {default.timeout:g})")
+    parser.add_argument("--retries", type=int, default=default.retries, metavar="N",
+                        help=f"retries of a request that got no answer, a 429 or a 5xx (default {default.retries})")
+    parser.add_argument("--backoff", type=float, default=default.backoff, metavar="SECONDS",
+                        help=f"wait before the first retry, doubled for each next one (default {default.backoff:g})")
+    parser.add_argument("--max-page-mb", type=float, default=default.max_bytes / 2**20, metavar="MB",
+                        help=f"largest page read (default {default.max_bytes / 2**20:g})")
+    parser.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                        help="time limit for coding one article (default 120)")
+    _coder_options(parser)
+
+
+def _duration(value: str) -> float:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = value.strip().lower()
+    number, unit = (text[:-1], text[-1]) if text and text[-1] in units else (text, "s")
+    try:
+        seconds = float(number) * units[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration: {value!r} (use 30s, 15m, 1h)") from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError("the duration must be positive")
+    return seconds
+
+
 def _coder_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--coder", choices=("rules", "learned", "hybrid"), default="hybrid",
                         help="rules only, the learned detector only, or both (default hybrid)")
@@ -325,6 +387,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return cmd_dictionaries_check(args)
         if args.command == "train":
             return cmd_train(args)
+        if args.command in ("fetch", "watch"):
+            return cmd_fetch(args)
         if args.command == "actors":
             return cmd_actors_resolve(args)
         if args.command == "geoparse":
@@ -433,6 +497,55 @@ def cmd_code(args: argparse.Namespace) -> int:
     if total and n_rejected / total > args.max_failure_rate:
         return EXIT_TOO_MANY_REJECTED
     return EXIT_OK if total else EXIT_ERROR
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """`fetch` runs one round over the sources; `watch` runs rounds on a schedule (docs/feeds.md)."""
+    from .batch import code_local, use_coder
+    from .crawl import Round
+    from .feeds import Source, read_sources
+    from .fetch import Fetcher, Policy
+    from .store import EventStore
+
+    if args.model:
+        from .learned.model import load_model
+
+        load_model(args.model)  # validate up front
+    use_coder(args.coder, args.model)
+    workers = args.workers if args.workers > 0 else (os.cpu_count() or 1)
+    policy = Policy(timeout=args.fetch_timeout, retries=max(0, args.retries), backoff=max(0.0, args.backoff),
+                    host_delay=max(0.0, args.host_delay), host_connections=max(1, args.host_connections),
+                    max_bytes=int(args.max_page_mb * 2**20))
+    store = EventStore(args.db, memory_limit=STORE_MEMORY, hold=False, on_wait=_tell)
+    watching = args.command == "watch" and not args.once
+    limit = getattr(args, "rounds", None)
+    rounds = 0
+    with Fetcher(policy) as fetcher:
+        while True:
+            started = time.monotonic()
+            sources = []
+            for item in read_sources(args.sources):  # read again each round: the list may have been edited
+                if isinstance(item, Source):
+                    sources.append(item)
+                else:
+                    _say(f"wirecoder: {item}")
+            if not sources:
+                raise WirecoderError("no feed or article URL to fetch", hint="give URLs or files listing them")
+            progress = _Progress(sys.stderr.isatty(), total=len(sources), unit="sources")
+            round_ = Round(store, fetcher, lambda articles: code_local(articles, workers=workers, timeout=args.timeout),
+                           threads=args.threads, say=_say, progress=progress.update)
+            try:
+                summary = round_.run(sources)
+            finally:
+                progress.close()
+            rounds += 1
+            line = f"wirecoder: {summary.line()} into {args.db}"
+            if not watching or (limit is not None and rounds >= limit):
+                _say(line)
+                return EXIT_OK
+            wait = max(0.0, args.every - (time.monotonic() - started))
+            _say(f"{line}; next round at {time.strftime('%H:%M:%S', time.localtime(time.time() + wait))}")
+            time.sleep(wait)
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -643,19 +756,22 @@ class _Progress:
 
     LOADING = "wirecoder: loading the model ..."
     CODING = "wirecoder: coding: {n_fmt} inputs [{elapsed}, {rate_noinv_fmt}]"
+    # with a known total (a backfill's URLs): how far, and an estimate of the time left
+    COUNTED = "wirecoder: {n_fmt}/{total_fmt} {unit} [{elapsed} so far, about {remaining} left, {rate_noinv_fmt}]"
 
-    def __init__(self, shown: bool) -> None:
+    def __init__(self, shown: bool, total: int | None = None, unit: str = "inputs") -> None:
         self.bar = None
+        self.working = self.CODING if total is None else self.COUNTED
         if shown:
             from tqdm import tqdm
 
-            self.bar = tqdm(bar_format=self.LOADING, unit=" inputs", file=sys.stderr, leave=False)
+            self.bar = tqdm(bar_format=self.LOADING, total=total, unit=f" {unit}", file=sys.stderr, leave=False)
 
     def update(self, done: int) -> None:
         if self.bar is None:
             return
         loaded = self.bar.bar_format == self.LOADING  # the first result: the model has loaded
-        self.bar.bar_format = self.CODING
+        self.bar.bar_format = self.working
         self.bar.update(done - self.bar.n)
         if loaded:
             self.bar.refresh()  # say so at once, not at tqdm's next interval

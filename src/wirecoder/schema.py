@@ -35,6 +35,7 @@ class Article:
     source_path: str | None = None
     body_start: int = 0
     body_end: int | None = None
+    feed: str | None = None  # the feed it was fetched from (`wirecoder fetch`/`watch`)
 
     @property
     def body_span(self) -> tuple[int, int]:

@@ -33,13 +33,17 @@ from .errors import StoreBusyError, StoreDamagedError, StoreError, StoreFullErro
 from .ontology import goldstein, quad_class_of
 from .schema import PLACE_FIELDS, Article, Event, combined_code
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 DEFAULT_DB = "wirecoder.duckdb"
 # A store in use by another process is waited for this long (seconds; $WIRECODER_WAIT), telling the user
 # after WAIT_NOTICE_SECONDS. Docs: docs/store.md, "Sharing a store".
 WAIT_ENV = "WIRECODER_WAIT"
 DEFAULT_WAIT_SECONDS = 60.0
 WAIT_NOTICE_SECONDS = 1.0
+# Writers store coded articles this many at a time, or whatever has arrived after this many seconds: a batch costs
+# little more than one article (benchmarks/README.md, "Into a store").
+STORE_BATCH = 64
+STORE_SECONDS = 2.0
 # Reports stored more than this many days from a new report are never candidates for the same event.
 CANDIDATE_DAYS = 40
 
@@ -48,7 +52,8 @@ _TABLES = [
     """CREATE TABLE IF NOT EXISTS articles (
         doc_id VARCHAR PRIMARY KEY, content_hash VARCHAR NOT NULL, title VARCHAR, author VARCHAR,
         published DATE, url VARCHAR, outlet VARCHAR, source_path VARCHAR, text VARCHAR NOT NULL,
-        n_reports INTEGER NOT NULL, coder VARCHAR NOT NULL, coded_at TIMESTAMP DEFAULT current_timestamp)""",
+        n_reports INTEGER NOT NULL, coder VARCHAR NOT NULL, coded_at TIMESTAMP DEFAULT current_timestamp,
+        feed VARCHAR, version INTEGER DEFAULT 1)""",
     """CREATE TABLE IF NOT EXISTS reports (
         report_id VARCHAR PRIMARY KEY, doc_id VARCHAR NOT NULL, event_id VARCHAR NOT NULL,
         event_type VARCHAR NOT NULL, mode VARCHAR, cameo VARCHAR, quad_class INTEGER, goldstein DOUBLE,
@@ -74,6 +79,14 @@ _TABLES = [
     """CREATE TABLE IF NOT EXISTS rejected (
         source VARCHAR NOT NULL, line INTEGER, code VARCHAR NOT NULL, message VARCHAR NOT NULL,
         seen_at TIMESTAMP DEFAULT current_timestamp)""",
+    # what `fetch` and `watch` remember of each URL they met (docs/feeds.md)
+    """CREATE TABLE IF NOT EXISTS fetched (
+        url VARCHAR PRIMARY KEY, canonical_url VARCHAR, doc_id VARCHAR, feed VARCHAR, outcome VARCHAR NOT NULL,
+        code VARCHAR, message VARCHAR, stamp VARCHAR, etag VARCHAR, last_modified VARCHAR, body_hash VARCHAR,
+        round INTEGER, tries INTEGER NOT NULL, seen_at TIMESTAMP DEFAULT current_timestamp)""",
+    """CREATE TABLE IF NOT EXISTS feeds (
+        url VARCHAR PRIMARY KEY, title VARCHAR, site VARCHAR, etag VARCHAR, last_modified VARCHAR,
+        round INTEGER, outcome VARCHAR, n_entries INTEGER, checked_at TIMESTAMP DEFAULT current_timestamp)""",
 ]
 _INDEXES = [
     "CREATE INDEX IF NOT EXISTS reports_doc ON reports (doc_id)",
@@ -131,7 +144,16 @@ def _migrate_v3(con) -> None:
                     [quad_class_of(code), goldstein(code), quad_class_of(code), goldstein(code), code])
 
 
-MIGRATIONS = {1: _migrate_v1, 2: _migrate_v2, 3: _migrate_v3}
+def _migrate_v4(con) -> None:
+    """v5 keeps the feed an article came from and its version (1, then one more for each changed text), and adds
+    the tables `fetch` and `watch` remember URLs and feeds in."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "articles" in tables:
+        con.execute("ALTER TABLE articles ADD COLUMN IF NOT EXISTS feed VARCHAR")
+        con.execute("ALTER TABLE articles ADD COLUMN IF NOT EXISTS version INTEGER DEFAULT 1")
+
+
+MIGRATIONS = {1: _migrate_v1, 2: _migrate_v2, 3: _migrate_v3, 4: _migrate_v4}
 
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+?) \(PID (\d+)\)")
@@ -426,31 +448,36 @@ class EventStore:
         return self.put_many([(article, list(events))])[0]
 
     @_in_session
-    def put_many(self, items: Iterable[tuple[Article, list[Event]]]) -> list[bool]:
+    def put_many(self, items: Iterable[tuple[Article, list[Event]]], *,
+                 fetched: list[dict] | None = None) -> list[bool]:
         """Store coded articles in one transaction, in order: the result is the same as `put` on each in
-        turn (deduplication sees every earlier report), at a fraction of the cost (docs/store.md, "Writing")."""
+        turn (deduplication sees every earlier report), at a fraction of the cost (docs/store.md, "Writing").
+        `fetched` rows (`record_fetched`) are written in the same transaction, so a URL is remembered exactly
+        when its article is stored."""
         items = [(article, list(events)) for article, events in items]
         stored: list[bool] = []
         self._replaced: set[str] = set()  # events a replaced article's reports left, in this transaction
         try:
             self.con.execute("BEGIN TRANSACTION")
-            hashes = dict(self.con.execute(
-                "SELECT doc_id, content_hash FROM articles WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))",
-                [[a.doc_id for a, _ in items]]).fetchall())
-            group: list[tuple[Article, list[Event], str]] = []
+            known = {doc_id: (digest, version) for doc_id, digest, version in self.con.execute(
+                "SELECT doc_id, content_hash, version FROM articles WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))",
+                [[a.doc_id for a, _ in items]]).fetchall()}
+            group: list[tuple[Article, list[Event], str, int]] = []
             for article, events in items:
                 digest = content_hash(article.text)
-                old = hashes.get(article.doc_id)
+                old, version = known.get(article.doc_id, (None, 0))
                 stored.append(old != digest)
                 if old == digest:
                     continue
-                if old is not None:  # a changed text replaces the earlier coding
+                if old is not None:  # a changed text replaces the earlier coding: a new version
                     self._write(group)
                     group = []
                     self._remove_article(article.doc_id)
-                hashes[article.doc_id] = digest
-                group.append((article, events, digest))
+                known[article.doc_id] = (digest, (version or 1) + 1 if old is not None else 1)
+                group.append((article, events, digest, known[article.doc_id][1]))
             self._write(group)
+            if fetched:
+                self._upsert_fetched(fetched)
             self.con.execute("COMMIT")
         except (duckdb.Error, OSError) as exc:
             self._rollback()
@@ -474,15 +501,15 @@ class EventStore:
         self._replaced.update(touched)
         self._refresh_events(touched, [], set(touched))
 
-    def _write(self, group: list[tuple[Article, list[Event], str]]) -> None:
+    def _write(self, group: list[tuple[Article, list[Event], str, int]]) -> None:
         """Articles with their reports, each report clustered against every report stored before it."""
         if not group:
             return
         self._insert("articles", ARTICLE_COLUMNS, [
             [a.doc_id, digest, a.title, a.author, a.published, a.url, a.outlet, a.source_path, a.text, len(events),
-             f"wirecoder {__version__}"] for a, events, digest in group])
+             f"wirecoder {__version__}", a.feed, version] for a, events, digest, version in group])
         self._write_reports([_Pending(e, report_key(e), a.outlet or a.doc_id)
-                             for a, events, _ in group for e in events])
+                             for a, events, _, _ in group for e in events])
 
     def _write_reports(self, pending: list[_Pending]) -> None:
         if not pending:
@@ -620,12 +647,89 @@ class EventStore:
         for table in ("entities", "places"):
             self.con.execute(f"DELETE FROM {table} WHERE n_reports <= 0")
 
-    def _insert(self, table: str, columns: tuple[tuple[str, str], ...], rows: list[list], conflict: str = "") -> None:
+    def _insert(self, table: str, columns: tuple[tuple[str, str], ...], rows: list[list], conflict: str = "",
+                verb: str = "INSERT") -> None:
         """Append rows in one statement (benchmarks/README.md, "Into a store")."""
         if rows:
             names = ", ".join(name for name, _ in columns)
             with _json_rows(columns, rows) as source:
-                self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {source} {conflict}")
+                self.con.execute(f"{verb} INTO {table} ({names}) SELECT {names} FROM {source} {conflict}")
+
+    # --- what fetch and watch remember ------------------------------------------------------
+
+    @_in_session
+    def fetch_state(self, urls: list[str]) -> dict[str, dict]:
+        """The `fetched` row of each URL that has one."""
+        cursor = self.con.execute("SELECT * FROM fetched WHERE url IN (SELECT unnest(?::VARCHAR[]))", [urls])
+        names = [d[0] for d in cursor.description]
+        return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+
+    @_in_session
+    def copies(self, canonical_urls: list[str], body_hashes: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+        """Stored articles already known by one of these canonical URLs, or with one of these body hashes:
+        ({canonical_url: doc_id}, {body_hash: doc_id})."""
+        by_url = dict(self.con.execute(
+            "SELECT canonical_url, min(doc_id) FROM fetched WHERE outcome = 'stored' AND canonical_url IN "
+            "(SELECT unnest(?::VARCHAR[])) GROUP BY 1", [canonical_urls]).fetchall())
+        by_text = dict(self.con.execute(
+            "SELECT body_hash, min(doc_id) FROM fetched WHERE outcome = 'stored' AND body_hash IN "
+            "(SELECT unnest(?::VARCHAR[])) GROUP BY 1", [body_hashes]).fetchall())
+        return by_url, by_text
+
+    @_in_session
+    def fetch_retries(self, feed: str) -> list[dict]:
+        """The `fetched` rows of a feed's pages that got no answer and are to be tried again."""
+        cursor = self.con.execute("SELECT * FROM fetched WHERE feed = ? AND outcome = 'retry' ORDER BY url", [feed])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    @_in_session
+    def record_fetched(self, rows: list[dict]) -> None:
+        """Remember what became of URLs (one row per URL, replaced when it is met again)."""
+        try:
+            self.con.execute("BEGIN TRANSACTION")
+            self._upsert_fetched(rows)
+            self.con.execute("COMMIT")
+        except (duckdb.Error, OSError) as exc:
+            self._rollback()
+            raise store_error(exc, self.path, "cannot record fetched URLs") from exc
+
+    def _upsert_fetched(self, rows: list[dict]) -> None:
+        last = {row["url"]: row for row in rows}  # one row per URL in a statement
+        self._insert("fetched", FETCHED_COLUMNS, [[row.get(name) for name, _ in FETCHED_COLUMNS]
+                                                  for row in last.values()], verb="INSERT OR REPLACE")
+
+    @_in_session
+    def feed_states(self, urls: list[str]) -> dict[str, dict]:
+        """The `feeds` row of each URL that has one."""
+        cursor = self.con.execute("SELECT * FROM feeds WHERE url IN (SELECT unnest(?::VARCHAR[]))", [urls])
+        names = [d[0] for d in cursor.description]
+        return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+
+    @_in_session
+    def save_feed(self, row: dict) -> None:
+        names = [name for name, _ in FEED_COLUMNS]
+        try:
+            marks = ", ".join("?" * len(names))
+            self.con.execute(f"INSERT OR REPLACE INTO feeds ({', '.join(names)}) VALUES ({marks})",
+                             [row.get(name) for name in names])
+        except (duckdb.Error, OSError) as exc:
+            raise store_error(exc, self.path, f"cannot record the feed {row.get('url')}") from exc
+
+    @_in_session
+    def fetch_round(self) -> tuple[int, bool]:
+        """The last round `watch` (or `fetch`) started, and whether it finished."""
+        meta = dict(self.con.execute(
+            "SELECT key, value FROM meta WHERE key IN ('fetch_round', 'fetch_round_done')").fetchall())
+        return int(meta.get("fetch_round", 0)), meta.get("fetch_round_done", "1") == "1"
+
+    @_in_session
+    def set_fetch_round(self, number: int, done: bool) -> None:
+        try:
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES ('fetch_round', ?), ('fetch_round_done', ?)",
+                             [str(number), "1" if done else "0"])
+        except (duckdb.Error, OSError) as exc:
+            raise store_error(exc, self.path, "cannot record the fetch round") from exc
 
     @_in_session
     def reject(self, source: str, line: int | None, code: str, message: str) -> None:
@@ -811,7 +915,14 @@ BUCKET_DAYS = 8  # candidates are joined on the type and the date's bucket of th
 MIN_OBJECT_BYTES = 1 << 20  # the smallest read buffer asked of DuckDB for a batch of rows
 ARTICLE_COLUMNS = (("doc_id", "VARCHAR"), ("content_hash", "VARCHAR"), ("title", "VARCHAR"), ("author", "VARCHAR"),
                    ("published", "DATE"), ("url", "VARCHAR"), ("outlet", "VARCHAR"), ("source_path", "VARCHAR"),
-                   ("text", "VARCHAR"), ("n_reports", "INTEGER"), ("coder", "VARCHAR"))
+                   ("text", "VARCHAR"), ("n_reports", "INTEGER"), ("coder", "VARCHAR"), ("feed", "VARCHAR"),
+                   ("version", "INTEGER"))
+FETCHED_COLUMNS = (("url", "VARCHAR"), ("canonical_url", "VARCHAR"), ("doc_id", "VARCHAR"), ("feed", "VARCHAR"),
+                   ("outcome", "VARCHAR"), ("code", "VARCHAR"), ("message", "VARCHAR"), ("stamp", "VARCHAR"),
+                   ("etag", "VARCHAR"), ("last_modified", "VARCHAR"), ("body_hash", "VARCHAR"), ("round", "INTEGER"),
+                   ("tries", "INTEGER"))
+FEED_COLUMNS = (("url", "VARCHAR"), ("title", "VARCHAR"), ("site", "VARCHAR"), ("etag", "VARCHAR"),
+                ("last_modified", "VARCHAR"), ("round", "INTEGER"), ("outcome", "VARCHAR"), ("n_entries", "INTEGER"))
 _PARTIES = (("actor_country", "VARCHAR"), ("actor_sector", "VARCHAR"), ("recipient_country", "VARCHAR"),
             ("recipient_sector", "VARCHAR"))
 _LISTS = (("actor_countries", "VARCHAR[]"), ("recipient_countries", "VARCHAR[]"), ("entity_ids", "VARCHAR[]"),
