@@ -3,12 +3,42 @@ every way a host misbehaves. Routes can change while it runs (`site.routes[path]
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import threading
 import time
 from dataclasses import dataclass
-from email.utils import format_datetime
 from datetime import datetime, timezone
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def guard() -> None:
+    """From now on this process connects to loopback addresses only: anything else raises OSError."""
+    if getattr(socket.socket.connect, "loopback_only", False):
+        return
+    connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def check(address) -> None:
+        if isinstance(address, tuple):
+            host = str(address[0])
+            try:
+                loopback = host == "localhost" or ipaddress.ip_address(host.split("%")[0]).is_loopback
+            except ValueError:
+                loopback = False
+            if not loopback:
+                raise OSError(f"tests reach loopback only, not {host}")
+
+    def guarded_connect(self, address):
+        check(address)
+        return connect(self, address)
+
+    def guarded_connect_ex(self, address):
+        check(address)
+        return connect_ex(self, address)
+
+    guarded_connect.loopback_only = True
+    socket.socket.connect, socket.socket.connect_ex = guarded_connect, guarded_connect_ex
 
 
 @dataclass

@@ -533,7 +533,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
                 raise WirecoderError("no feed or article URL to fetch", hint="give URLs or files listing them")
             progress = _Progress(sys.stderr.isatty(), total=len(sources), unit="sources")
             round_ = Round(store, fetcher, lambda articles: code_local(articles, workers=workers, timeout=args.timeout),
-                           threads=args.threads, say=_say, progress=progress.update)
+                           threads=args.threads, retry_sources=args.command == "watch", say=_say,
+                           progress=progress.update)
             try:
                 summary = round_.run(sources)
             finally:

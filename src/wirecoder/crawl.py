@@ -43,6 +43,7 @@ class Job:
     entry: Entry | None = None
     state: dict | None = None      # its `fetched` row, when met before
     page: Page | None = None       # fetched already (a listed URL that turned out to be a page)
+    error: Exception | None = None  # a listed URL that could not be fetched
     where: str = ""
 
 
@@ -125,11 +126,14 @@ def _host_outlet(url: str) -> str:
 
 class Round:
     """One round over `sources`. `code(articles)` is the coding engine (`batch.code_local` with its options);
-    `say(line)` prints a log line; `progress(done)` is told the number of sources finished."""
+    `say(line)` prints a log line; `progress(done)` is told the number of sources finished. A listed URL that
+    failed before it was ever read as a feed is remembered as a page, and asked for again only when it is due,
+    unless `retry_sources`."""
 
-    def __init__(self, store, fetcher: Fetcher, code: Callable, *, threads: int = 8,
+    def __init__(self, store, fetcher: Fetcher, code: Callable, *, threads: int = 8, retry_sources: bool = False,
                  say: Callable[[str], None] = print, progress: Callable[[int], None] | None = None) -> None:
         self.store, self.fetcher, self.code, self.say = store, fetcher, code, say
+        self.retry_sources = retry_sources  # ask again for listed URLs that failed (`watch`: feeds come back)
         self.threads = max(1, threads)
         self.progress = progress or (lambda done: None)
         self.tallies: dict[str, _Tally] = {}
@@ -181,6 +185,9 @@ class Round:
             feeds.update(self.store.feed_states(keys[start:start + 1000]))
         for source, opened in _ordered(lambda s: self._open(s, states, feeds), sources, pool, window):
             key = normalise_url(source.url)
+            if isinstance(opened, Exception) and key not in feeds and getattr(opened, "code", "") != "W507":
+                # not known as a feed, nor served as one: a page that failed
+                opened = Job(source.url, key, error=opened, where=key)
             if isinstance(opened, Job):  # a page URL
                 self.summary.pages += 1
                 if key in self.met:  # a feed of this round listed it
@@ -233,8 +240,8 @@ class Round:
         Runs in a fetching thread: it reads no store."""
         key = normalise_url(source.url)
         state = states.get(key)
-        if state is not None:  # met before as a page: a job, fetched only if it is due
-            return Job(source.url, key, state=state, where=key)
+        if state is not None and not (self.retry_sources and state["outcome"] in ("failed", "retry")):
+            return Job(source.url, key, state=state, where=key)  # met before as a page: fetched if it is due
         known = feeds.get(key) or {}
         page = self.fetcher.get(source.url, etag=known.get("etag"), last_modified=known.get("last_modified"))
         if page.not_modified:
@@ -254,6 +261,8 @@ class Round:
 
     def _fetch_page(self, job: Job):
         """What became of a job: an Outcome (nothing to code) or (article, row) to check and code."""
+        if job.error is not None:
+            raise job.error
         due = self._due(job)
         if due is not None:
             return due

@@ -9,6 +9,7 @@ which reads RSS 0.9x/1.0/2.0 and Atom and recovers entries from feeds that are n
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -117,8 +118,10 @@ def parse_feed(page: Page, source: str) -> Feed:
         if link is None or link in seen:
             continue
         seen.add(link)
-        when = item.get("published_parsed") or item.get("updated_parsed")
-        stamp = item.get("updated") or item.get("published")
+        with warnings.catch_warnings():  # feedparser warns when "updated" falls back to "published"
+            warnings.simplefilter("ignore", DeprecationWarning)
+            when = item.get("published_parsed") or item.get("updated_parsed")
+            stamp = item.get("updated") or item.get("published")
         entries.append(Entry(link, (item.get("title") or "").strip() or None,
                              _day(when), stamp.strip() if isinstance(stamp, str) else None))
     lenient = bool(parsed.get("bozo"))
