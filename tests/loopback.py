@@ -4,6 +4,7 @@ every way a host misbehaves. Routes can change while it runs (`site.routes[path]
 from __future__ import annotations
 
 import ipaddress
+import json
 import socket
 import threading
 import time
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import duckdb
 
 
 def guard() -> None:
@@ -99,7 +102,11 @@ class Site:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address) -> None:
+                pass  # a client killed mid-request: nothing to report
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -166,3 +173,16 @@ def rss(title: str, items: list[tuple[str, str, datetime]]) -> bytes:
 
 def day(n: int) -> datetime:
     return datetime(2016, 12, n, 9, 0, tzinfo=timezone.utc)
+
+
+def store_content(db: str) -> dict:
+    """Everything a store holds but the times things happened."""
+    tables = {"articles": "SELECT * EXCLUDE (coded_at) FROM articles ORDER BY doc_id",
+              "reports": "SELECT * FROM reports ORDER BY report_id",
+              "events": "SELECT * FROM events ORDER BY event_id",
+              "fetched": "SELECT * EXCLUDE (seen_at) FROM fetched ORDER BY url",
+              "feeds": "SELECT * EXCLUDE (checked_at) FROM feeds ORDER BY url",
+              "entities": "SELECT * FROM entities ORDER BY entity_id",
+              "meta": "SELECT * FROM meta ORDER BY key"}
+    with duckdb.connect(db, read_only=True) as con:
+        return {name: json.loads(json.dumps(con.execute(sql).fetchall(), default=str)) for name, sql in tables.items()}

@@ -185,7 +185,7 @@ class Round:
             feeds.update(self.store.feed_states(keys[start:start + 1000]))
         for source, opened in _ordered(lambda s: self._open(s, states, feeds), sources, pool, window):
             key = normalise_url(source.url)
-            if isinstance(opened, Exception) and key not in feeds and getattr(opened, "code", "") != "W507":
+            if isinstance(opened, Exception) and key not in feeds and getattr(opened, "code", "") != "W707":
                 # not known as a feed, nor served as one: a page that failed
                 opened = Job(source.url, key, error=opened, where=key)
             if isinstance(opened, Job):  # a page URL
@@ -203,6 +203,7 @@ class Round:
                 self._feed_failed(source, opened)
                 continue
             feed, page = opened
+            feed = replace(feed, url=key)  # rows name a feed as the list does, normalised
             if page.not_modified:  # nothing new listed; what got no answer before is tried again
                 old = feeds.get(key, {"url": key})
                 feed = Feed(key, old.get("title"), old.get("site"), (), False)
@@ -251,7 +252,7 @@ class Round:
         return Job(source.url, key, page=page, where=key)
 
     def _feed_failed(self, source: Source, exc: Exception) -> None:
-        err = exc if isinstance(exc, WirecoderError) else FetchError("W502", f"{type(exc).__name__}: {exc}",
+        err = exc if isinstance(exc, WirecoderError) else FetchError("W702", f"{type(exc).__name__}: {exc}",
                                                                       source=source.url)
         self.summary.counts["failed"] += 1
         self.say(f"feed {source.url}: failed: {_described(err)}")
@@ -274,7 +275,7 @@ class Round:
             return Outcome(job, "unchanged", doc_id=state.get("doc_id"))
         if page.content_type not in PAGE_TYPES:
             what = "a feed inside a feed" if is_feed(page) else f"{page.content_type or 'an untyped body'}"
-            raise FetchError("W505", f"not an article page: {what}", source=job.url,
+            raise FetchError("W705", f"not an article page: {what}", source=job.url,
                              hint="wirecoder codes HTML and plain-text articles")
         article = _read(page, job)
         return article, {"url": job.key, "canonical_url": article.url, "doc_id": article.doc_id,
@@ -288,9 +289,10 @@ class Round:
         state = job.state
         if state is None:
             return None
-        changed = job.entry is not None and job.entry.stamp and job.entry.stamp != state.get("stamp")
-        if changed:
-            return None  # the feed says the article was updated
+        # the feed that listed it says it was updated (another feed may give the same article another time)
+        same_feed = job.feed is not None and job.feed.url == state.get("feed")
+        if same_feed and job.entry is not None and job.entry.stamp and job.entry.stamp != state.get("stamp"):
+            return None
         if state["outcome"] in ("stored", "copy", "unchanged"):
             return Outcome(job, "seen", doc_id=state.get("doc_id"))
         if state["outcome"] == "retry" and state["tries"] < MAX_TRIES and (state.get("round") or 0) < self.number:
@@ -321,11 +323,12 @@ class Round:
         """Why this article need not be coded: an article under its canonical URL or with its text is stored or
         coded already (a syndicated copy, another URL of it), or it is the stored version itself."""
         digest = row["body_hash"]
-        if article.url in self.accepted_urls:  # another URL of an article this round codes
-            return Outcome(job, "copy", doc_id=article.doc_id, message=f"another URL of {article.url}")
+        # the same outcome whether the first copy is stored already or still being coded in this round
         if digest in self.accepted_bodies:
             original = self.accepted_bodies[digest]
             return Outcome(job, "copy", doc_id=original, message=f"the same text as {original}")
+        if article.url in self.accepted_urls:  # another URL of an article this round codes (its text changed)
+            return Outcome(job, "copy", doc_id=article.doc_id, message=f"another URL of {article.url}")
         by_url, by_text = self.store.copies([article.url], [digest])
         same_text = by_text.get(digest)
         refetched = (job.state or {}).get("outcome") == "stored"
@@ -337,7 +340,7 @@ class Round:
 
     def _failed(self, job: Job, exc: Exception) -> None:
         if not isinstance(exc, WirecoderError):
-            exc = FetchError("W502", f"{type(exc).__name__}: {exc}", source=job.url)
+            exc = FetchError("W702", f"{type(exc).__name__}: {exc}", source=job.url)
         state = job.state or {}
         tries = state.get("tries", 0) + 1 if state.get("outcome") == "retry" else 1
         retry = getattr(exc, "retry", False)
@@ -445,7 +448,7 @@ def _read(page: Page, job: Job) -> Article:
     published = job.entry.published if job.entry else None
     if page.content_type == "text/plain":
         if len(text) > MAX_TEXT_CHARS:
-            raise FetchError("W504", f"the text has more than {MAX_TEXT_CHARS:,} characters", source=job.url)
+            raise FetchError("W704", f"the text has more than {MAX_TEXT_CHARS:,} characters", source=job.url)
         article = read_text(text, source=page.url, published=published)
     else:
         article = read_html(text, source=page.url, published=published)

@@ -105,7 +105,7 @@ def is_feed(page: Page) -> bool:
 
 
 def parse_feed(page: Page, source: str) -> Feed:
-    """The feed's entries with http(s) links, in the feed's order. Raises W507 when nothing can be read from it."""
+    """The feed's entries with http(s) links, in the feed's order. Raises W707 when nothing can be read from it."""
     import feedparser
 
     # bytes, never a string: feedparser fetches a string that looks like a URL
@@ -127,7 +127,7 @@ def parse_feed(page: Page, source: str) -> Feed:
     lenient = bool(parsed.get("bozo"))
     if not entries and (lenient or not parsed.get("feed")):
         reason = parsed.get("bozo_exception")
-        raise FetchError("W507", "not a readable feed" + (f" ({reason})" if reason else ""), source=source,
+        raise FetchError("W707", "not a readable feed" + (f" ({reason})" if reason else ""), source=source,
                          hint="check the feed URL; the site may have moved its feed")
     meta = parsed.get("feed", {})
     site = meta.get("link")

@@ -1,9 +1,9 @@
-"""Polite HTTP for `wirecoder fetch` and `watch`: the only code in wirecoder that reaches the network.
+"""Polite HTTP for `wirecoder fetch` and `watch`: the only code in wirecoder that requests URLs from the web.
 
 It runs only for URLs a user names. `Fetcher.get` answers with a `Page` or raises `FetchError` with a stable code
-(docs/errors.md): W501 an HTTP error status, W502 no answer (timeout, refused, reset) after the retries, W503 too
-many redirects or a redirect loop, W504 larger than the size cap, W505 a body that is neither a page nor a feed,
-W506 robots.txt forbids it. Per host it keeps to a concurrency cap and a least interval between requests (raised
+(docs/errors.md): W701 an HTTP error status, W702 no answer (timeout, refused, reset) after the retries, W703 too
+many redirects or a redirect loop, W704 larger than the size cap, W705 a body that is neither a page nor a feed,
+W706 robots.txt forbids it. Per host it keeps to a concurrency cap and a least interval between requests (raised
 to the host's robots.txt Crawl-delay), reads robots.txt once per `ROBOTS_TTL_SECONDS` (RFC 9309: a 4xx answer
 allows everything, a 5xx or no answer forbids everything for now), sends conditional requests when given an ETag
 or Last-Modified, and retries what may pass (timeouts, 429, 5xx) with exponential backoff. Design: docs/feeds.md.
@@ -40,9 +40,9 @@ TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "m
 
 
 class FetchError(WirecoderError):
-    """A URL that could not be fetched; `code` says why (W501-W506)."""
+    """A URL that could not be fetched; `code` says why (W701-W706)."""
 
-    code = "W500"
+    code = "W700"
 
     def __init__(self, code: str, message: str, *, source: str, hint: str | None = None,
                  retry: bool = False) -> None:
@@ -102,7 +102,7 @@ def check_url(url: str, source: str | None = None) -> str:
     """The URL, or an error naming it when it is not an absolute http(s) URL."""
     parts = urlsplit(url.strip())
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise FetchError("W501", "not an http(s) URL", source=source or url,
+        raise FetchError("W701", "not an http(s) URL", source=source or url,
                          hint="give absolute URLs such as https://example.com/news/rss.xml")
     return url.strip()
 
@@ -161,24 +161,24 @@ class Fetcher:
             if status in (301, 302, 303, 307, 308) and headers.get("location"):
                 target = urljoin(current, headers["location"])
                 if urlsplit(target).scheme.lower() not in ("http", "https"):
-                    raise FetchError("W503", f"redirected to a non-http URL {target}", source=url)
+                    raise FetchError("W703", f"redirected to a non-http URL {target}", source=url)
                 if target in seen:
                     chain = " -> ".join([*seen[seen.index(target):], target])
-                    raise FetchError("W503", f"redirect loop: {chain}", source=url)
+                    raise FetchError("W703", f"redirect loop: {chain}", source=url)
                 seen.append(target)
                 current = target
                 continue
             if status == 304:
                 return Page(current, 304, "", None, b"", etag, last_modified, tuple(seen[1:]))
             if status >= 400:
-                raise FetchError("W501", f"HTTP {status}", source=url, retry=status in RETRY_STATUSES,
+                raise FetchError("W701", f"HTTP {status}", source=url, retry=status in RETRY_STATUSES,
                                  hint=_status_hint(status))
             if not 200 <= status < 300:
-                raise FetchError("W501", f"unexpected HTTP {status}", source=url)
+                raise FetchError("W701", f"unexpected HTTP {status}", source=url)
             media, charset = _content_type(headers.get("content-type", ""))
             return Page(current, status, media, charset, body, headers.get("etag"), headers.get("last-modified"),
                         tuple(seen[1:]))
-        raise FetchError("W503", f"more than {MAX_REDIRECTS} redirects: {' -> '.join(seen)}", source=url)
+        raise FetchError("W703", f"more than {MAX_REDIRECTS} redirects: {' -> '.join(seen)}", source=url)
 
     # --- one request, with retries -------------------------------------------------------------
 
@@ -219,10 +219,10 @@ class Fetcher:
                     return response.status_code, response.headers, b"".join(
                         _bounded(response.iter_bytes(), url, max_bytes, deadline, self.policy.timeout))
             except httpx.TimeoutException as exc:
-                raise FetchError("W502", f"no answer within {self.policy.timeout:g} s", source=url,
+                raise FetchError("W702", f"no answer within {self.policy.timeout:g} s", source=url,
                                  retry=True, hint="a slow or unreachable host; tried again next round") from exc
             except httpx.TransportError as exc:
-                raise FetchError("W502", f"connection failed ({type(exc).__name__}: {exc})", source=url,
+                raise FetchError("W702", f"connection failed ({type(exc).__name__}: {exc})", source=url,
                                  retry=True, hint="tried again next round") from exc
 
     def _host(self, url: str) -> _Host:
@@ -251,7 +251,7 @@ class Fetcher:
 
     def _check_robots(self, url: str) -> None:
         if not self.allowed(url):
-            raise FetchError("W506", "robots.txt forbids fetching this URL", source=url,
+            raise FetchError("W706", "robots.txt forbids fetching this URL", source=url,
                              hint=f"{urljoin(url, '/robots.txt')} disallows it for {ROBOTS_AGENT}")
 
     def _read_robots(self, url: str) -> urllib.robotparser.RobotFileParser | bool:
@@ -264,7 +264,7 @@ class Fetcher:
                     continue
                 break
         except FetchError as exc:
-            return exc.code == "W504"  # an oversized robots.txt allows; no answer forbids, for now
+            return exc.code == "W704"  # an oversized robots.txt allows; no answer forbids, for now
         if 400 <= status < 500:
             return True
         if status >= 300:
@@ -283,13 +283,13 @@ def _bounded(chunks: Iterator[bytes], url: str, max_bytes: int, deadline: float,
         if total > max_bytes:
             raise _too_large(url, total, max_bytes, partial=True)
         if time.monotonic() > deadline:
-            raise FetchError("W502", f"the body took longer than {timeout:g} s", source=url, retry=True)
+            raise FetchError("W702", f"the body took longer than {timeout:g} s", source=url, retry=True)
         yield chunk
 
 
 def _too_large(url: str, size: int, limit: int, partial: bool = False) -> FetchError:
     what = f"more than {limit:,} bytes" if partial else f"{size:,} bytes, over the {limit:,}-byte limit"
-    return FetchError("W504", f"the body is {what}", source=url,
+    return FetchError("W704", f"the body is {what}", source=url,
                       hint="raise the cap with --max-page-mb if this is a real article")
 
 
