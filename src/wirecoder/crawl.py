@@ -28,6 +28,7 @@ from .schema import Article
 from .store import STORE_BATCH, STORE_SECONDS
 
 MAX_TRIES = 3  # a page that got no answer is tried in this many rounds, then given up
+ACCEPT_BATCH = 16  # fetched pages checked against the store at a time
 WINDOW_PER_THREAD = 4  # fetches queued ahead of the one the round waits for, per thread
 SKIPPED = ("seen", "copy", "unchanged", "given-up")
 _WORD = re.compile(r"\w+")
@@ -302,14 +303,27 @@ class Round:
     # --- pages -> articles to code (in order) ---------------------------------------------------
 
     def _accept(self, fetched: Iterator[tuple[Job, object]]) -> Iterator[Article]:
-        for job, result in fetched:
+        group: list[tuple[Job, object]] = []
+        for item in fetched:
+            group.append(item)
+            if len(group) >= ACCEPT_BATCH:
+                yield from self._accept_group(group)
+                group = []
+        yield from self._accept_group(group)
+
+    def _accept_group(self, group: list[tuple[Job, object]]) -> Iterator[Article]:
+        """The articles of a group of fetched pages to code, in order; the store is asked once which of their
+        texts it holds already."""
+        digests = [result[1]["body_hash"] for _, result in group if isinstance(result, tuple)]
+        stored = self.store.stored_bodies(digests) if digests else {}
+        for job, result in group:
             if isinstance(result, Outcome):
                 self._finish(result, self._row(result))
             elif isinstance(result, Exception):
                 self._failed(job, result)
             else:
                 article, row = result
-                outcome = self._copy_of(job, article, row)
+                outcome = self._copy_of(job, article, row, stored)
                 if outcome is not None:
                     self._finish(outcome, self._row(outcome, row))
                     continue
@@ -319,9 +333,10 @@ class Round:
                 yield article
             self._maybe_flush()
 
-    def _copy_of(self, job: Job, article: Article, row: dict) -> Outcome | None:
-        """Why this article need not be coded: an article under its canonical URL or with its text is stored or
-        coded already (a syndicated copy, another URL of it), or it is the stored version itself."""
+    def _copy_of(self, job: Job, article: Article, row: dict, stored: dict[str, str]) -> Outcome | None:
+        """Why this article need not be coded: an article under its canonical URL or with its words is stored or
+        coded already (a syndicated copy, another URL of it), or it is the stored version itself. `stored` maps
+        body hashes to the stored articles that have them."""
         digest = row["body_hash"]
         # the same outcome whether the first copy is stored already or still being coded in this round
         if digest in self.accepted_bodies:
@@ -329,14 +344,13 @@ class Round:
             return Outcome(job, "copy", doc_id=original, message=f"the same text as {original}")
         if article.url in self.accepted_urls:  # another URL of an article this round codes (its text changed)
             return Outcome(job, "copy", doc_id=article.doc_id, message=f"another URL of {article.url}")
-        by_url, by_text = self.store.copies([article.url], [digest])
-        same_text = by_text.get(digest)
+        same_text = stored.get(digest)
         refetched = (job.state or {}).get("outcome") == "stored"
         if same_text is not None and (same_text != article.doc_id or not refetched):
             return Outcome(job, "copy", doc_id=same_text, message=f"the same text as {same_text}")
         if same_text is not None:  # the stored article, fetched again: its words have not changed
             return Outcome(job, "unchanged", doc_id=same_text)
-        return None  # new, or a new version of the article stored under its canonical URL (`by_url`)
+        return None  # new, or a new version of the article stored under its canonical URL
 
     def _failed(self, job: Job, exc: Exception) -> None:
         if not isinstance(exc, WirecoderError):

@@ -665,16 +665,11 @@ class EventStore:
         return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
 
     @_in_session
-    def copies(self, canonical_urls: list[str], body_hashes: list[str]) -> tuple[dict[str, str], dict[str, str]]:
-        """Stored articles already known by one of these canonical URLs, or with one of these body hashes:
-        ({canonical_url: doc_id}, {body_hash: doc_id})."""
-        by_url = dict(self.con.execute(
-            "SELECT canonical_url, min(doc_id) FROM fetched WHERE outcome = 'stored' AND canonical_url IN "
-            "(SELECT unnest(?::VARCHAR[])) GROUP BY 1", [canonical_urls]).fetchall())
-        by_text = dict(self.con.execute(
+    def stored_bodies(self, body_hashes: list[str]) -> dict[str, str]:
+        """The fetched articles stored with one of these body hashes (`crawl.body_hash`): {body_hash: doc_id}."""
+        return dict(self.con.execute(
             "SELECT body_hash, min(doc_id) FROM fetched WHERE outcome = 'stored' AND body_hash IN "
             "(SELECT unnest(?::VARCHAR[])) GROUP BY 1", [body_hashes]).fetchall())
-        return by_url, by_text
 
     @_in_session
     def fetch_retries(self, feed: str) -> list[dict]:
