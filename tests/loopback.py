@@ -150,17 +150,19 @@ SITE_NAME = "Harbour Wire"
 
 
 def page(title: str, body: str, *, canonical: str | None = None, published: str = "2016-12-02",
-         site_name: str = SITE_NAME, filler: int = 0) -> bytes:
-    """An article page as a news site serves it: navigation, the story, a footer."""
+         site_name: str | None = SITE_NAME, filler: int = 0) -> bytes:
+    """An article page as a news site serves it: navigation, the story, a footer (`site_name` None: a page that
+    names no site)."""
     link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
+    site = f'<meta property="og:site_name" content="{site_name}">' if site_name else ""
     extra = "".join(f"<p>{body}</p>" for _ in range(filler))
     return (f"<!DOCTYPE html><html><head><title>{title}</title>{link}"
-            f'<meta property="og:site_name" content="{site_name}">'
+            f"{site}"
             f'<meta property="article:published_time" content="{published}T10:00:00Z">'
             f'</head><body><nav><a href="/">Home</a> <a href="/world">World</a></nav>'
             f"<article><h1>{title}</h1><p>{body}</p>{extra}<p>The talks are expected to continue next week, "
             f"officials from both sides told reporters.</p></article>"
-            f"<footer>Copyright 2016 {site_name}</footer></body></html>").encode()
+            f"<footer>{'Copyright 2016 ' + site_name if site_name else 'Contact us'}</footer></body></html>").encode()
 
 
 def rss(title: str, items: list[tuple[str, str, datetime]]) -> bytes:

@@ -68,6 +68,22 @@ def test_fetcher_keeps_its_limits():
         assert site.hits["/robots.txt"] == 1  # read once for the host
 
 
+def test_a_public_feeds_links_may_not_reach_private_addresses(monkeypatch):
+    import wirecoder.fetch as fetch
+
+    assert fetch.is_private("http://127.0.0.1:8000/x") and fetch.is_private("http://[::1]/x")
+    assert fetch.is_private("http://10.1.2.3/") and fetch.is_private("http://169.254.169.254/latest/meta-data")
+    assert not fetch.is_private("http://93.184.216.34/")
+    monkeypatch.setattr(fetch, "_addresses", lambda host: ("192.168.1.20",) if host == "intranet.test" else ())
+    assert fetch.is_private("http://intranet.test/wiki") and not fetch.is_private("http://unresolvable.test/")
+    with Site() as site, Fetcher(Policy(host_delay=0)) as fetcher:
+        site.routes["/x"] = Route(page(*STORIES[0]))
+        with pytest.raises(FetchError) as err:
+            fetcher.get(site.url + "/x", public_only=True)
+        assert err.value.code == "W708" and site.hits.get("/x") is None
+        assert fetcher.get(site.url + "/x").status == 200  # a URL the user lists is fetched wherever it is
+
+
 @pytest.fixture()
 def newsroom(tmp_path):
     """A site with two feeds listing good articles and every kind of trouble, and a list file naming them."""
@@ -188,6 +204,32 @@ def test_page_urls_and_a_backfill_list(newsroom, tmp_path, capsys):
     assert main(["fetch", str(urls), "--db", db, *FAST]) == 0
     assert "0 new article(s)" in capsys.readouterr().err
     assert site.hits["/story/0"] == 1 and site.hits["/missing"] == 1  # neither asked for again
+
+
+def test_n_sources_counts_outlets_of_fetched_news(tmp_path, capsys):
+    """The same meeting told by two outlets is one event from two sources; an outlet's second feed adds none."""
+    with Site() as site:
+        u = site.url
+        site.routes["/hw/talks"] = Route(page(*STORIES[0], canonical=f"{u}/hw/talks"))
+        site.routes["/hw/again"] = Route(page("Lavrov and Cavusoglu meet", "Lavrov met Cavusoglu in Alanya on "
+                                              "Thursday to discuss Aleppo, Russian officials said.",
+                                              canonical=f"{u}/hw/again"))
+        site.routes["/dp/story"] = Route(page("Ministers meet in Alanya", "Sergei Lavrov, Russia's foreign "
+                                              "minister, met his Turkish counterpart Mevlut Cavusoglu in Alanya on "
+                                              "Thursday.", site_name=None))
+        site.routes["/hw.xml"] = Route(rss("Harbour Wire - World", [("a", f"{u}/hw/talks", day(2))]),
+                                       content_type="application/rss+xml")
+        site.routes["/hw2.xml"] = Route(rss("Harbour Wire - Europe", [("b", f"{u}/hw/again", day(2))]),
+                                        content_type="application/rss+xml")
+        site.routes["/dp.xml"] = Route(rss("Daily Planet - World", [("c", f"{u}/dp/story", day(2))]),
+                                       content_type="application/rss+xml")
+        db = str(tmp_path / "events.duckdb")
+        assert main(["fetch", f"{u}/hw.xml", f"{u}/hw2.xml", f"{u}/dp.xml", "--db", db, *FAST]) == 0
+    outlets = dict(_rows(db, "SELECT url, outlet FROM articles"))
+    assert outlets[f"{u}/dp/story"] == "Daily Planet"  # the page names no site: the feed's title does
+    meeting = _rows(db, "SELECT n_reports, n_sources, sources FROM events WHERE event_type = 'CONSULT' "
+                        "AND actor_country = 'RUS' ORDER BY n_reports DESC LIMIT 1")
+    assert meeting and meeting[0][0] == 3 and meeting[0][1] == 2, meeting
 
 
 def test_watch_runs_rounds_on_a_schedule(newsroom, capsys):

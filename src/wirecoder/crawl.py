@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .errors import InputError, WirecoderError
 from .feeds import Entry, Feed, Source, is_feed, outlet_from_title, parse_feed
-from .fetch import PAGE_TYPES, Fetcher, FetchError, Page, normalise_url
+from .fetch import PAGE_TYPES, Fetcher, FetchError, Page, is_private, normalise_url
 from .schema import Article
 from .store import STORE_BATCH, STORE_SECONDS
 
@@ -204,10 +204,11 @@ class Round:
                 self._feed_failed(source, opened)
                 continue
             feed, page = opened
-            feed = replace(feed, url=key)  # rows name a feed as the list does, normalised
+            # rows name a feed as the list does, normalised; a public feed's links may reach public hosts only
+            feed = replace(feed, url=key, public=not is_private(page.url))
             if page.not_modified:  # nothing new listed; what got no answer before is tried again
                 old = feeds.get(key, {"url": key})
-                feed = Feed(key, old.get("title"), old.get("site"), (), False)
+                feed = Feed(key, old.get("title"), old.get("site"), (), False, public=not is_private(key))
                 retries = [row for row in self.store.fetch_retries(key) if row["url"] not in self.met]
                 self.tallies[key] = _Tally(feed, page, len(retries) + 1, not_modified=True)
                 for row in retries:
@@ -271,7 +272,8 @@ class Round:
         state = job.state or {}
         page = job.page
         if page is None:
-            page = self.fetcher.get(job.url, etag=state.get("etag"), last_modified=state.get("last_modified"))
+            page = self.fetcher.get(job.url, etag=state.get("etag"), last_modified=state.get("last_modified"),
+                                    public_only=job.feed is not None and job.feed.public)
         if page.not_modified:
             return Outcome(job, "unchanged", doc_id=state.get("doc_id"))
         if page.content_type not in PAGE_TYPES:

@@ -47,6 +47,7 @@ class Feed:
     site: str | None  # the feed's own link, the outlet's home page
     entries: tuple[Entry, ...]
     lenient: bool  # not well-formed: the entries were recovered
+    public: bool = True  # served from a public address: its links may not reach private ones (fetch.is_private)
 
 
 def read_sources(arguments: list[str]) -> Iterator[Source | InputError]:

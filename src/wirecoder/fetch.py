@@ -2,8 +2,8 @@
 
 It runs only for URLs a user names. `Fetcher.get` answers with a `Page` or raises `FetchError` with a stable code
 (docs/errors.md): W701 an HTTP error status, W702 no answer (timeout, refused, reset) after the retries, W703 too
-many redirects or a redirect loop, W704 larger than the size cap, W705 a body that is neither a page nor a feed,
-W706 robots.txt forbids it. Per host it keeps to a concurrency cap and a least interval between requests (raised
+many redirects or a redirect loop, W704 larger than the size cap, W706 robots.txt forbids it, W708 a public feed's
+link to a private address. Per host it keeps to a concurrency cap and a least interval between requests (raised
 to the host's robots.txt Crawl-delay), reads robots.txt once per `ROBOTS_TTL_SECONDS` (RFC 9309: a 4xx answer
 allows everything, a 5xx or no answer forbids everything for now), sends conditional requests when given an ETag
 or Last-Modified, and retries what may pass (timeouts, 429, 5xx) with exponential backoff. Design: docs/feeds.md.
@@ -11,6 +11,9 @@ or Last-Modified, and retries what may pass (timeouts, 429, 5xx) with exponentia
 
 from __future__ import annotations
 
+import functools
+import ipaddress
+import socket
 import threading
 import time
 import urllib.robotparser
@@ -93,6 +96,25 @@ def normalise_url(url: str) -> str:
     return urlunsplit((scheme, host, parts.path or "/", urlencode(query), ""))
 
 
+@functools.lru_cache(maxsize=4096)
+def _addresses(host: str) -> tuple[str, ...]:
+    try:
+        return tuple({info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)})
+    except (OSError, UnicodeError):
+        return ()
+
+
+def is_private(url: str) -> bool:
+    """Whether the URL's host is (or resolves to) a loopback, private, link-local or otherwise non-public address.
+    A host that does not resolve counts as public: its request fails on its own."""
+    host = (urlsplit(url).hostname or "").strip("[]")
+    try:
+        addresses: tuple[str, ...] = (str(ipaddress.ip_address(host)),)
+    except ValueError:
+        addresses = _addresses(host)
+    return any(not ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses)
+
+
 def host_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{(parts.hostname or '').lower()}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
@@ -150,11 +172,17 @@ class Fetcher:
         self.close()
 
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-            robots: bool = True) -> Page:
-        """GET `url`, following at most MAX_REDIRECTS redirects (each one allowed by its host's robots.txt)."""
+            robots: bool = True, public_only: bool = False) -> Page:
+        """GET `url`, following at most MAX_REDIRECTS redirects (each one allowed by its host's robots.txt).
+        With `public_only`, a URL or redirect to a host with a private, loopback or link-local address is refused
+        (W708): a link a public feed lists must not reach into the network wirecoder runs in."""
         seen = [url]
         current = url
         for _ in range(MAX_REDIRECTS + 1):
+            if public_only and is_private(current):
+                raise FetchError("W708", f"refused: {urlsplit(current).hostname} is a private or loopback address, "
+                                 "linked from a public feed", source=url,
+                                 hint="list the URL or its feed yourself to fetch it")
             if robots:
                 self._check_robots(current)
             status, headers, body = self._request(current, etag, last_modified)
