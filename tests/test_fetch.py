@@ -101,7 +101,7 @@ def newsroom(tmp_path):
         routes["/report.pdf"] = Route(b"%PDF-1.4\n" + bytes(range(256)) * 40, content_type="application/pdf")
         routes["/empty"] = Route(b"<html><body><nav><a href='/'>Home</a> About</nav></body></html>")
         routes["/private/leak"] = Route(page(*STORIES[4]))
-        routes["/slow"] = Route(page(*STORIES[5], canonical=f"{u}/slow"), delay=0.4)
+        routes["/slow"] = Route(page(*STORIES[5], canonical=f"{u}/slow"), delay=0.4, content_type="")  # and untyped
         routes["/stuck"] = Route(page(*STORIES[6]), delay=2.5)
         paths = ["/story/0", "/story/1", "/amp/story/1", "/story/0?utm_source=rss", "/missing", "/loop1", "/huge",
                  "/report.pdf", "/empty", "/private/leak", "/slow", "/stuck"]

@@ -32,6 +32,8 @@ ACCEPT_BATCH = 16  # fetched pages checked against the store at a time
 WINDOW_PER_THREAD = 4  # fetches queued ahead of the one the round waits for, per thread
 SKIPPED = ("seen", "copy", "unchanged", "given-up")
 _WORD = re.compile(r"\w+")
+_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b",
+                         re.IGNORECASE | re.DOTALL)
 
 
 @dataclass
@@ -142,6 +144,7 @@ class Round:
         self.accepted_urls: dict[str, str] = {}     # canonical URL -> doc_id, coded in this round
         self.accepted_bodies: dict[str, str] = {}   # body hash -> doc_id, coded in this round
         self.met: set[str] = set()                  # keys met in this round
+        self.feeds_read: dict[str, dict] = {}       # the `feeds` rows of this round's sources
         self.items: list = []                       # (article, events, row) waiting to be stored
         self.rows: list[dict] = []                  # rows of pages not stored, waiting likewise
         self.finished: list[Job] = []               # jobs in the batch being stored
@@ -181,7 +184,7 @@ class Round:
         """The pages to fetch, source by source; a source that is a feed gives its entries."""
         keys = [normalise_url(s.url) for s in sources]
         states = self._states(keys)
-        feeds = self.feeds_read = {}
+        feeds = self.feeds_read
         for start in range(0, len(keys), 1000):
             feeds.update(self.store.feed_states(keys[start:start + 1000]))
         for source, opened in _ordered(lambda s: self._open(s, states, feeds), sources, pool, window):
@@ -205,10 +208,10 @@ class Round:
                 continue
             feed, page = opened
             # rows name a feed as the list does, normalised; a public feed's links may reach public hosts only
-            feed = replace(feed, url=key, public=not is_private(page.url))
+            feed = replace(feed, url=key, public=not is_private(key))
             if page.not_modified:  # nothing new listed; what got no answer before is tried again
                 old = feeds.get(key, {"url": key})
-                feed = Feed(key, old.get("title"), old.get("site"), (), False, public=not is_private(key))
+                feed = replace(feed, title=old.get("title"), site=old.get("site"))
                 retries = [row for row in self.store.fetch_retries(key) if row["url"] not in self.met]
                 self.tallies[key] = _Tally(feed, page, len(retries) + 1, not_modified=True)
                 for row in retries:
@@ -276,6 +279,8 @@ class Round:
                                     public_only=job.feed is not None and job.feed.public)
         if page.not_modified:
             return Outcome(job, "unchanged", doc_id=state.get("doc_id"))
+        if not page.content_type and _HTML_START.match(page.body[:1024]):  # a server that names no type
+            page = replace(page, content_type="text/html")
         if page.content_type not in PAGE_TYPES:
             what = "a feed inside a feed" if is_feed(page) else f"{page.content_type or 'an untyped body'}"
             raise FetchError("W705", f"not an article page: {what}", source=job.url,
