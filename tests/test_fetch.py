@@ -240,6 +240,26 @@ def test_watch_runs_rounds_on_a_schedule(newsroom, capsys):
     assert site.hits["/world.xml"] == 2
 
 
+def test_watch_goes_on_after_a_round_that_fails(newsroom, monkeypatch, capsys):
+    from wirecoder.crawl import Round
+    from wirecoder.errors import StoreBusyError
+
+    site, listing, db = newsroom
+    calls = {"n": 0}
+    real = Round.run
+
+    def busy_once(self, sources):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise StoreBusyError("another process holds the store", source=db)
+        return real(self, sources)
+
+    monkeypatch.setattr(Round, "run", busy_once)
+    assert main(["watch", str(listing), "--db", db, "--every", "0.1s", "--rounds", "3", *FAST]) == 0
+    err = capsys.readouterr().err
+    assert "this round stopped: [W401]" in err and "round 2:" in err and calls["n"] == 3
+
+
 def test_an_interrupted_round_is_finished_by_the_next_run(newsroom, monkeypatch, capsys):
     """A crash while storing loses nothing and stores nothing twice: the store ends as an uninterrupted run's."""
     from wirecoder.store import EventStore

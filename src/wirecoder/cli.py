@@ -500,10 +500,9 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    """`fetch` runs one round over the sources; `watch` runs rounds on a schedule (docs/feeds.md)."""
-    from .batch import code_local, use_coder
-    from .crawl import Round
-    from .feeds import Source, read_sources
+    """`fetch` runs one round over the sources; `watch` runs rounds on a schedule (docs/feeds.md). A round that
+    fails in `watch` (the store busy past the wait, the disk full) is logged and finished by the next one."""
+    from .batch import use_coder
     from .fetch import Fetcher, Policy
     from .store import EventStore
 
@@ -512,7 +511,6 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
         load_model(args.model)  # validate up front
     use_coder(args.coder, args.model)
-    workers = args.workers if args.workers > 0 else (os.cpu_count() or 1)
     policy = Policy(timeout=args.fetch_timeout, retries=max(0, args.retries), backoff=max(0.0, args.backoff),
                     host_delay=max(0.0, args.host_delay), host_connections=max(1, args.host_connections),
                     max_bytes=int(args.max_page_mb * 2**20))
@@ -523,30 +521,45 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     with Fetcher(policy) as fetcher:
         while True:
             started = time.monotonic()
-            sources = []
-            for item in read_sources(args.sources):  # read again each round: the list may have been edited
-                if isinstance(item, Source):
-                    sources.append(item)
-                else:
-                    _say(f"wirecoder: {item}")
-            if not sources:
-                raise WirecoderError("no feed or article URL to fetch", hint="give URLs or files listing them")
-            progress = _Progress(sys.stderr.isatty(), total=len(sources), unit="sources")
-            round_ = Round(store, fetcher, lambda articles: code_local(articles, workers=workers, timeout=args.timeout),
-                           threads=args.threads, retry_sources=args.command == "watch", say=_say,
-                           progress=progress.update)
-            try:
-                summary = round_.run(sources)
-            finally:
-                progress.close()
             rounds += 1
-            line = f"wirecoder: {summary.line()} into {args.db}"
-            if not watching or (limit is not None and rounds >= limit):
+            last = not watching or (limit is not None and rounds >= limit)
+            try:
+                line = _fetch_round(args, store, fetcher)
+            except WirecoderError as exc:
+                if last or rounds == 1:  # a first round that fails is a mistake to show at once
+                    raise
+                line = f"wirecoder: this round stopped: {exc}"
+            if last:
                 _say(line)
                 return EXIT_OK
             wait = max(0.0, args.every - (time.monotonic() - started))
             _say(f"{line}; next round at {time.strftime('%H:%M:%S', time.localtime(time.time() + wait))}")
             time.sleep(wait)
+
+
+def _fetch_round(args: argparse.Namespace, store, fetcher) -> str:
+    """One round over the sources as listed now (a list may be edited between rounds); its summary line."""
+    from .batch import code_local
+    from .crawl import Round
+    from .feeds import Source, read_sources
+
+    sources = []
+    for item in read_sources(args.sources):
+        if isinstance(item, Source):
+            sources.append(item)
+        else:
+            _say(f"wirecoder: {item}")
+    if not sources:
+        raise WirecoderError("no feed or article URL to fetch", hint="give URLs or files listing them")
+    workers = args.workers if args.workers > 0 else (os.cpu_count() or 1)
+    progress = _Progress(sys.stderr.isatty(), total=len(sources), unit="sources")
+    round_ = Round(store, fetcher, lambda articles: code_local(articles, workers=workers, timeout=args.timeout),
+                   threads=args.threads, retry_sources=args.command == "watch", say=_say, progress=progress.update)
+    try:
+        summary = round_.run(sources)
+    finally:
+        progress.close()
+    return f"wirecoder: {summary.line()} into {args.db}"
 
 
 def cmd_query(args: argparse.Namespace) -> int:
