@@ -452,8 +452,8 @@ class EventStore:
                  fetched: list[dict] | None = None) -> list[bool]:
         """Store coded articles in one transaction, in order: the result is the same as `put` on each in
         turn (deduplication sees every earlier report), at a fraction of the cost (docs/store.md, "Writing").
-        `fetched` rows (`record_fetched`) are written in the same transaction, so a URL is remembered exactly
-        when its article is stored."""
+        `fetched` rows (FETCHED_COLUMNS: what became of a URL) are written in the same transaction, so a URL is
+        remembered exactly when its article is stored."""
         items = [(article, list(events)) for article, events in items]
         stored: list[bool] = []
         self._replaced: set[str] = set()  # events a replaced article's reports left, in this transaction
@@ -657,12 +657,16 @@ class EventStore:
 
     # --- what fetch and watch remember ------------------------------------------------------
 
+    def _dicts(self, sql: str, params: list) -> list[dict]:
+        cursor = self.con.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
     @_in_session
     def fetch_state(self, urls: list[str]) -> dict[str, dict]:
         """The `fetched` row of each URL that has one."""
-        cursor = self.con.execute("SELECT * FROM fetched WHERE url IN (SELECT unnest(?::VARCHAR[]))", [urls])
-        names = [d[0] for d in cursor.description]
-        return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+        rows = self._dicts("SELECT * FROM fetched WHERE url IN (SELECT unnest(?::VARCHAR[]))", [urls])
+        return {row["url"]: row for row in rows}
 
     @_in_session
     def stored_bodies(self, body_hashes: list[str]) -> dict[str, str]:
@@ -674,22 +678,10 @@ class EventStore:
     @_in_session
     def fetch_retries(self, feed: str) -> list[dict]:
         """The `fetched` rows of a feed's pages that got no answer and are to be tried again."""
-        cursor = self.con.execute("SELECT * FROM fetched WHERE feed = ? AND outcome = 'retry' ORDER BY url", [feed])
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-    @_in_session
-    def record_fetched(self, rows: list[dict]) -> None:
-        """Remember what became of URLs (one row per URL, replaced when it is met again)."""
-        try:
-            self.con.execute("BEGIN TRANSACTION")
-            self._upsert_fetched(rows)
-            self.con.execute("COMMIT")
-        except (duckdb.Error, OSError) as exc:
-            self._rollback()
-            raise store_error(exc, self.path, "cannot record fetched URLs") from exc
+        return self._dicts("SELECT * FROM fetched WHERE feed = ? AND outcome = 'retry' ORDER BY url", [feed])
 
     def _upsert_fetched(self, rows: list[dict]) -> None:
+        """Remember what became of URLs: one row per URL, replaced when it is met again."""
         last = {row["url"]: row for row in rows}  # one row per URL in a statement
         self._insert("fetched", FETCHED_COLUMNS, [[row.get(name) for name, _ in FETCHED_COLUMNS]
                                                   for row in last.values()], verb="INSERT OR REPLACE")
@@ -697,9 +689,8 @@ class EventStore:
     @_in_session
     def feed_states(self, urls: list[str]) -> dict[str, dict]:
         """The `feeds` row of each URL that has one."""
-        cursor = self.con.execute("SELECT * FROM feeds WHERE url IN (SELECT unnest(?::VARCHAR[]))", [urls])
-        names = [d[0] for d in cursor.description]
-        return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+        rows = self._dicts("SELECT * FROM feeds WHERE url IN (SELECT unnest(?::VARCHAR[]))", [urls])
+        return {row["url"]: row for row in rows}
 
     @_in_session
     def save_feed(self, row: dict) -> None:
