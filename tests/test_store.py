@@ -225,6 +225,24 @@ def test_version_2_store_gains_seq_and_dated(tmp_path):
         assert store.counts()["events"] == 2 and store.check() == []
 
 
+def test_version_4_store_gains_feeds_and_versions(tmp_path):
+    path = tmp_path / "v4.duckdb"
+    with EventStore(path) as store:
+        store.put(Article("a", "A"), [_event("a", 1)])
+    con = duckdb.connect(str(path))
+    for column in ("feed", "version"):
+        con.execute(f"ALTER TABLE articles DROP COLUMN {column}")
+    con.execute("DROP TABLE fetched")
+    con.execute("DROP TABLE feeds")
+    con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    con.close()
+    with EventStore(path) as store:
+        assert store.con.execute("SELECT feed, version FROM articles").fetchall() == [(None, 1)]
+        store.put(Article("a", "A, changed"), [_event("a", 1)])  # a changed text: the next version
+        assert store.con.execute("SELECT version FROM articles").fetchall() == [(2,)]
+        assert store.fetch_state(["http://127.0.0.1/x"]) == {} and store.check() == []
+
+
 CONSULT_CODES = ("040", "041", "042", "043", "045", "046")
 
 
