@@ -552,7 +552,8 @@ def _fetch_round(args: argparse.Namespace, store, fetcher) -> str:
     if not sources:
         raise WirecoderError("no feed or article URL to fetch", hint="give URLs or files listing them")
     workers = args.workers if args.workers > 0 else (os.cpu_count() or 1)
-    progress = _Progress(sys.stderr.isatty(), total=len(sources), unit="sources")
+    progress = _Progress(sys.stderr.isatty(), total=len(sources), unit="sources",
+                         first=f"wirecoder: fetching from {len(sources)} source(s), loading the model ...")
     round_ = Round(store, fetcher, lambda articles: code_local(articles, workers=workers, timeout=args.timeout),
                    threads=args.threads, retry_sources=args.command == "watch", say=_say, progress=progress.update)
     try:
@@ -771,20 +772,21 @@ class _Progress:
     LOADING = "wirecoder: loading the model ..."
     CODING = "wirecoder: coding: {n_fmt} inputs [{elapsed}, {rate_noinv_fmt}]"
     # with a known total (a backfill's URLs): how far, and an estimate of the time left
-    COUNTED = "wirecoder: {n_fmt}/{total_fmt} {unit} [{elapsed} so far, about {remaining} left, {rate_noinv_fmt}]"
+    COUNTED = "wirecoder: {n_fmt}/{total_fmt}{unit} [{elapsed} so far, about {remaining} left, {rate_noinv_fmt}]"
 
-    def __init__(self, shown: bool, total: int | None = None, unit: str = "inputs") -> None:
+    def __init__(self, shown: bool, total: int | None = None, unit: str = "inputs", first: str = LOADING) -> None:
         self.bar = None
+        self.first = first
         self.working = self.CODING if total is None else self.COUNTED
         if shown:
             from tqdm import tqdm
 
-            self.bar = tqdm(bar_format=self.LOADING, total=total, unit=f" {unit}", file=sys.stderr, leave=False)
+            self.bar = tqdm(bar_format=first, total=total, unit=f" {unit}", file=sys.stderr, leave=False)
 
     def update(self, done: int) -> None:
         if self.bar is None:
             return
-        loaded = self.bar.bar_format == self.LOADING  # the first result: the model has loaded
+        loaded = self.bar.bar_format == self.first  # the first result: the model has loaded
         self.bar.bar_format = self.working
         self.bar.update(done - self.bar.n)
         if loaded:
