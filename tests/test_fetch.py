@@ -203,6 +203,7 @@ def test_page_urls_and_a_backfill_list(newsroom, tmp_path, capsys):
     assert "0 feed(s), 4 page URL(s): 3 new article(s)" in err and f"[W701] {u}/missing" in err
     assert main(["fetch", str(urls), "--db", db, *FAST]) == 0
     assert "0 new article(s)" in capsys.readouterr().err
+    assert main(["fetch", f"{u}/gone", f"{u}/also-gone", "--db", db, *FAST]) == 1  # nothing could be read
     assert site.hits["/story/0"] == 1 and site.hits["/missing"] == 1  # neither asked for again
 
 

@@ -524,21 +524,22 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             rounds += 1
             last = not watching or (limit is not None and rounds >= limit)
             try:
-                line = _fetch_round(args, store, fetcher)
+                line, failed = _fetch_round(args, store, fetcher)
             except WirecoderError as exc:
                 if last or rounds == 1:  # a first round that fails is a mistake to show at once
                     raise
-                line = f"wirecoder: this round stopped: {exc}"
+                line, failed = f"wirecoder: this round stopped: {exc}", True
             if last:
                 _say(line)
-                return EXIT_OK
+                return EXIT_ERROR if failed else EXIT_OK
             wait = max(0.0, args.every - (time.monotonic() - started))
             _say(f"{line}; next round at {time.strftime('%H:%M:%S', time.localtime(time.time() + wait))}")
             time.sleep(wait)
 
 
-def _fetch_round(args: argparse.Namespace, store, fetcher) -> str:
-    """One round over the sources as listed now (a list may be edited between rounds); its summary line."""
+def _fetch_round(args: argparse.Namespace, store, fetcher) -> tuple[str, bool]:
+    """One round over the sources as listed now (a list may be edited between rounds): its summary line, and
+    whether nothing at all could be read (every source failed)."""
     from .batch import code_local
     from .crawl import Round
     from .feeds import Source, read_sources
@@ -560,7 +561,7 @@ def _fetch_round(args: argparse.Namespace, store, fetcher) -> str:
         summary = round_.run(sources)
     finally:
         progress.close()
-    return f"wirecoder: {summary.line()} into {args.db}"
+    return f"wirecoder: {summary.line()} into {args.db}", summary.nothing_read
 
 
 def cmd_query(args: argparse.Namespace) -> int:

@@ -79,6 +79,13 @@ class Summary:
     feeds: int = 0
     pages: int = 0
     seconds: float = 0.0
+    feeds_read: int = 0  # feeds that answered (a 304 included)
+
+    @property
+    def nothing_read(self) -> bool:
+        """Every source failed: no feed answered and no page was coded, skipped or found unchanged."""
+        c = self.counts
+        return not self.feeds_read and not (c["new"] or c["updated"] or sum(c[k] for k in SKIPPED))
 
     def line(self) -> str:
         c = self.counts
@@ -207,6 +214,7 @@ class Round:
                 self._feed_failed(source, opened)
                 continue
             feed, page = opened
+            self.summary.feeds_read += 1
             # rows name a feed as the list does, normalised; a public feed's links may reach public hosts only
             feed = replace(feed, url=key, public=not is_private(key))
             if page.not_modified:  # nothing new listed; what got no answer before is tried again
