@@ -35,8 +35,7 @@ ROBOTS_TTL_SECONDS = 24 * 3600  # RFC 9309: a robots.txt may be cached up to a d
 MAX_BACKOFF_SECONDS = 60.0
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
-FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
-              "text/xml", "application/feed+json")
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml")
 # Query parameters that only track the reader; two URLs that differ in them are one article.
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "ocid", "cmpid", "ito",
                              "ref", "ref_src", "smid", "sr_share", "taid", "at_medium", "at_campaign", "cid"})
