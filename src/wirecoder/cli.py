@@ -81,8 +81,7 @@ SERVE_EXAMPLES = """examples:
 
 
 def _add_store_filters(parser: argparse.ArgumentParser, *, parties: bool = True) -> None:
-    parser.add_argument("--db", default=os.environ.get("WIRECODER_DB", DEFAULT_DB),
-                        help=f"DuckDB store to read (default: $WIRECODER_DB or ./{DEFAULT_DB})")
+    _db_option(parser, "read")
     parser.add_argument("--level", choices=("events", "reports"), default="events", type=str.lower,
                         help="deduplicated events (default) or the per-article reports")
     parser.add_argument("--from", dest="start", type=lambda v: _iso_date(v, end=False), metavar="DATE",
@@ -158,8 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="output format (default: table on a terminal, jsonl when piped)")
     code.add_argument("--published", type=_iso_date, metavar="YYYY-MM-DD",
                       help="publication date for inputs that carry none")
-    code.add_argument("--db", default=os.environ.get("WIRECODER_DB", DEFAULT_DB),
-                      help=f"DuckDB store to write (default: $WIRECODER_DB or ./{DEFAULT_DB})")
+    _db_option(code, "write")
     code.add_argument("--no-store", action="store_true", help="do not write to a store")
     code.add_argument("--max-failure-rate", type=_rate, default=0.5, metavar="RATE",
                       help="exit with status 2 when more than this share of inputs is rejected (default 0.5)")
@@ -248,8 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     dyads.add_argument("--format", choices=("csv", "parquet"), default="csv", help="file format for --out")
     serve = sub.add_parser("serve", help="web dashboard and REST API over a store", epilog=SERVE_EXAMPLES,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
-    serve.add_argument("--db", default=os.environ.get("WIRECODER_DB", DEFAULT_DB),
-                       help=f"DuckDB store to serve (default: $WIRECODER_DB or ./{DEFAULT_DB})")
+    _db_option(serve, "serve")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--read-only", action="store_true",
@@ -268,8 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check a store's integrity and schema version",
                             epilog="example:\n  wirecoder doctor --db wirecoder.duckdb",
                             formatter_class=argparse.RawDescriptionHelpFormatter)
-    doctor.add_argument("--db", default=os.environ.get("WIRECODER_DB", DEFAULT_DB),
-                        help=f"DuckDB store to check (default: $WIRECODER_DB or ./{DEFAULT_DB})")
+    _db_option(doctor, "check")
     evaluate = sub.add_parser("evaluate", help="score the coder against a gold file", epilog=EVALUATE_EXAMPLES,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     evaluate.add_argument("gold", metavar="GOLD.jsonl", help="gold records (schema: conformance/README.upstream.md)")
@@ -294,14 +290,34 @@ TRAIN_EXAMPLES = """examples:
 """
 
 
+def _db_option(parser: argparse.ArgumentParser, verb: str) -> None:
+    parser.add_argument("--db", default=os.environ.get("WIRECODER_DB", DEFAULT_DB),
+                        help=f"DuckDB store to {verb} (default: $WIRECODER_DB or ./{DEFAULT_DB})")
+
+
+def _workers(n: int) -> int:
+    """`--workers N`: 0 means one per CPU core."""
+    return n if n > 0 else (os.cpu_count() or 1)
+
+
+def _use_coder(args: argparse.Namespace) -> None:
+    """Code with `--coder`/`--model` (a model is loaded now, so a bad one fails before any input is read)."""
+    from .batch import use_coder
+
+    if args.model:
+        from .learned.model import load_model
+
+        load_model(args.model)
+    use_coder(args.coder, args.model, getattr(args, "full_parse", False))
+
+
 def _fetch_options(parser: argparse.ArgumentParser) -> None:
     from .fetch import Policy
 
     default = Policy()
     parser.add_argument("sources", nargs="+", metavar="URL|FILE",
                         help="feed or article URLs, or text files listing them one per line")
-    parser.add_argument("--db", default=os.environ.get("WIRECODER_DB", DEFAULT_DB),
-                        help=f"store to code into (default ${{WIRECODER_DB}} or {DEFAULT_DB})")
+    _db_option(parser, "code into")
     parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="coding processes (0: one per CPU; default 1)")
     parser.add_argument("--threads", type=int, default=8, metavar="N", help="pages fetched at once (default 8)")
@@ -417,7 +433,7 @@ def cmd_code(args: argparse.Namespace) -> int:
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     if args.engine == "dask" and not args.scheduler:
         raise WirecoderError("--engine dask needs --scheduler ADDRESS", hint="e.g. --scheduler tcp://127.0.0.1:8786")
-    workers = args.workers if args.workers > 0 else (os.cpu_count() or 1)
+    workers = _workers(args.workers)
     if args.dictionaries:
         if args.engine == "dask":
             raise WirecoderError("--dictionaries works with the local engine only")
@@ -430,13 +446,7 @@ def cmd_code(args: argparse.Namespace) -> int:
             load_dictionaries(Path(args.dictionaries))  # validate up front: errors name file and line
         use_dictionaries(args.dictionaries)
     else:
-        from .batch import use_coder
-
-        if args.model:
-            from .learned.model import load_model
-
-            load_model(args.model)  # validate up front
-        use_coder(args.coder, args.model, args.full_parse)
+        _use_coder(args)
     # not held between batches: the dashboard and other commands can use the store while this runs
     store = None if args.no_store else EventStore(args.db, dedup=_dedup_params(args), memory_limit=STORE_MEMORY,
                                                   hold=False, on_wait=_tell)
@@ -502,15 +512,10 @@ def cmd_code(args: argparse.Namespace) -> int:
 def cmd_fetch(args: argparse.Namespace) -> int:
     """`fetch` runs one round over the sources; `watch` runs rounds on a schedule (docs/feeds.md). A round that
     fails in `watch` (the store busy past the wait, the disk full) is logged and finished by the next one."""
-    from .batch import use_coder
     from .fetch import Fetcher, Policy
     from .store import EventStore
 
-    if args.model:
-        from .learned.model import load_model
-
-        load_model(args.model)  # validate up front
-    use_coder(args.coder, args.model)
+    _use_coder(args)
     policy = Policy(timeout=args.fetch_timeout, retries=max(0, args.retries), backoff=max(0.0, args.backoff),
                     host_delay=max(0.0, args.host_delay), host_connections=max(1, args.host_connections),
                     max_bytes=int(args.max_page_mb * 2**20))
@@ -552,7 +557,7 @@ def _fetch_round(args: argparse.Namespace, store, fetcher) -> tuple[str, bool]:
             _say(f"wirecoder: {item}")
     if not sources:
         raise WirecoderError("no feed or article URL to fetch", hint="give URLs or files listing them")
-    workers = args.workers if args.workers > 0 else (os.cpu_count() or 1)
+    workers = _workers(args.workers)
     progress = _Progress(sys.stderr.isatty(), total=len(sources), unit="sources",
                          first=f"wirecoder: fetching from {len(sources)} source(s), loading the model ...")
     round_ = Round(store, fetcher, lambda articles: code_local(articles, workers=workers, timeout=args.timeout),

@@ -57,7 +57,6 @@ class Outcome:
     code: str | None = None
     message: str | None = None
     doc_id: str | None = None
-    n_events: int = 0
 
 
 @dataclass
@@ -118,6 +117,14 @@ def _ordered(fn: Callable, items: Iterable, pool: ThreadPoolExecutor, window: in
             yield item, exc
 
 
+def _chunked(read: Callable[[list[str]], dict], keys: list[str], size: int = 1000) -> dict:
+    """`read(keys)` a thousand keys at a time (a backfill list may have millions), merged."""
+    found: dict = {}
+    for start in range(0, len(keys), size):
+        found.update(read(keys[start:start + size]))
+    return found
+
+
 def body_hash(article: Article) -> str:
     """The article's words, lower case, hashed: copies that differ only in spacing, case or punctuation match."""
     start, end = article.body_span
@@ -151,7 +158,7 @@ class Round:
         self.accepted_urls: dict[str, str] = {}     # canonical URL -> doc_id, coded in this round
         self.accepted_bodies: dict[str, str] = {}   # body hash -> doc_id, coded in this round
         self.met: set[str] = set()                  # keys met in this round
-        self.feeds_read: dict[str, dict] = {}       # the `feeds` rows of this round's sources
+        self.feed_rows: dict[str, dict] = {}        # the `feeds` rows of this round's sources
         self.items: list = []                       # (article, events, row) waiting to be stored
         self.rows: list[dict] = []                  # rows of pages not stored, waiting likewise
         self.finished: list[Job] = []               # jobs in the batch being stored
@@ -177,9 +184,7 @@ class Round:
                 for article, events in results:
                     self._coded(article, events)
             finally:
-                close = getattr(results, "close", None)
-                if close is not None:
-                    close()
+                results.close()  # stops the coding workers now
             self._flush()
         self.store.set_fetch_round(number, True)
         self.summary.seconds = time.monotonic() - started
@@ -190,10 +195,8 @@ class Round:
     def _jobs(self, sources: list[Source], pool: ThreadPoolExecutor, window: int) -> Iterator[Job]:
         """The pages to fetch, source by source; a source that is a feed gives its entries."""
         keys = [normalise_url(s.url) for s in sources]
-        states = self._states(keys)
-        feeds = self.feeds_read
-        for start in range(0, len(keys), 1000):
-            feeds.update(self.store.feed_states(keys[start:start + 1000]))
+        states = _chunked(self.store.fetch_state, keys)
+        feeds = self.feed_rows = _chunked(self.store.feed_states, keys)
         for source, opened in _ordered(lambda s: self._open(s, states, feeds), sources, pool, window):
             key = normalise_url(source.url)
             if isinstance(opened, Exception) and key not in feeds and getattr(opened, "code", "") != "W707":
@@ -233,7 +236,7 @@ class Round:
                 if entry_key not in self.met:
                     self.met.add(entry_key)
                     entries.append((entry_key, entry))
-            known = self._states([entry_key for entry_key, _ in entries])
+            known = _chunked(self.store.fetch_state, [entry_key for entry_key, _ in entries])
             tally = self.tallies[key] = _Tally(feed, page, len(entries) + 1)
             tally.counts["seen"] += len(feed.entries) - len(entries)
             self.summary.counts["seen"] += len(feed.entries) - len(entries)
@@ -242,12 +245,6 @@ class Round:
             for entry_key, entry in entries:
                 yield Job(entry.url, entry_key, feed=feed, entry=entry, state=known.get(entry_key), where=key)
             self._tally(key, None)  # the feed itself
-
-    def _states(self, keys: list[str]) -> dict[str, dict]:
-        found: dict[str, dict] = {}
-        for start in range(0, len(keys), 1000):
-            found.update(self.store.fetch_state(keys[start:start + 1000]))
-        return found
 
     def _open(self, source: Source, states: dict[str, dict], feeds: dict[str, dict]):
         """A source's page job (a URL met as a page before, or one that serves a page), or (feed, page).
@@ -448,7 +445,7 @@ class Round:
         del self.tallies[key]
         c = tally.counts
         if tally.not_modified:
-            self.store.save_feed({**self.feeds_read.get(key, {"url": key}), "round": self.number})
+            self.store.save_feed({**self.feed_rows.get(key, {"url": key}), "round": self.number})
             retried = f"; {sum(c.values())} page(s) tried again: {c['new']} new, {c['failed'] + c['retry']} failed" \
                 if c else ""
             self.say(f"feed {tally.feed.url}: not modified since the last round{retried}")

@@ -47,10 +47,11 @@ class FetchError(WirecoderError):
     code = "W700"
 
     def __init__(self, code: str, message: str, *, source: str, hint: str | None = None,
-                 retry: bool = False) -> None:
+                 retry: bool = False, status: int | None = None) -> None:
         super().__init__(message, source=source, hint=hint)
         self.code = code
         self.retry = retry  # may pass in a later round (no answer, a 5xx): tried again then
+        self.status = status  # the HTTP status of a W701
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,6 @@ class Page:
     body: bytes
     etag: str | None = None
     last_modified: str | None = None
-    redirects: tuple[str, ...] = ()
 
     @property
     def not_modified(self) -> bool:
@@ -119,15 +119,6 @@ def host_of(url: str) -> str:
     return f"{(parts.hostname or '').lower()}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
 
 
-def check_url(url: str, source: str | None = None) -> str:
-    """The URL, or an error naming it when it is not an absolute http(s) URL."""
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise FetchError("W701", "not an http(s) URL", source=source or url,
-                         hint="give absolute URLs such as https://example.com/news/rss.xml")
-    return url.strip()
-
-
 class _Host:
     """One host's share of the fetcher: a cap on requests at once and the time the next may start."""
 
@@ -152,12 +143,12 @@ class _Host:
 class Fetcher:
     """An HTTP client for many threads at once; `close` it when done (or use it as a context manager)."""
 
-    def __init__(self, policy: Policy | None = None, *, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, policy: Policy | None = None) -> None:
         self.policy = policy or Policy()
         self._hosts: dict[str, _Host] = {}
         self._lock = threading.Lock()
         timeout = httpx.Timeout(self.policy.timeout)
-        self._client = httpx.Client(timeout=timeout, follow_redirects=False, transport=transport,
+        self._client = httpx.Client(timeout=timeout, follow_redirects=False,
                                     headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
                                     limits=httpx.Limits(max_connections=64, max_keepalive_connections=16))
 
@@ -171,8 +162,9 @@ class Fetcher:
         self.close()
 
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-            robots: bool = True, public_only: bool = False) -> Page:
-        """GET `url`, following at most MAX_REDIRECTS redirects (each one allowed by its host's robots.txt).
+            robots: bool = True, public_only: bool = False, max_bytes: int | None = None) -> Page:
+        """GET `url`, following at most MAX_REDIRECTS redirects (each one allowed by its host's robots.txt, unless
+        not `robots`), reading at most `max_bytes` (default the policy's).
         With `public_only`, a URL or redirect to a host with a private, loopback or link-local address is refused
         (W708): a link a public feed lists must not reach into the network wirecoder runs in."""
         seen = [url]
@@ -184,7 +176,7 @@ class Fetcher:
                                  hint="list the URL or its feed yourself to fetch it")
             if robots:
                 self._check_robots(current)
-            status, headers, body = self._request(current, etag, last_modified)
+            status, headers, body = self._request(current, etag, last_modified, max_bytes)
             if status in (301, 302, 303, 307, 308) and headers.get("location"):
                 target = urljoin(current, headers["location"])
                 if urlsplit(target).scheme.lower() not in ("http", "https"):
@@ -196,15 +188,14 @@ class Fetcher:
                 current = target
                 continue
             if status == 304:
-                return Page(current, 304, "", None, b"", etag, last_modified, tuple(seen[1:]))
+                return Page(current, 304, "", None, b"", etag, last_modified)
             if status >= 400:
                 raise FetchError("W701", f"HTTP {status}", source=url, retry=status in RETRY_STATUSES,
-                                 hint=_status_hint(status))
+                                 hint=_status_hint(status), status=status)
             if not 200 <= status < 300:
-                raise FetchError("W701", f"unexpected HTTP {status}", source=url)
+                raise FetchError("W701", f"unexpected HTTP {status}", source=url, status=status)
             media, charset = _content_type(headers.get("content-type", ""))
-            return Page(current, status, media, charset, body, headers.get("etag"), headers.get("last-modified"),
-                        tuple(seen[1:]))
+            return Page(current, status, media, charset, body, headers.get("etag"), headers.get("last-modified"))
         raise FetchError("W703", f"more than {MAX_REDIRECTS} redirects: {' -> '.join(seen)}", source=url)
 
     # --- one request, with retries -------------------------------------------------------------
@@ -284,20 +275,12 @@ class Fetcher:
     def _read_robots(self, url: str) -> urllib.robotparser.RobotFileParser | bool:
         where = urljoin(url, "/robots.txt")
         try:
-            for _ in range(MAX_REDIRECTS + 1):
-                status, headers, body = self._request(where, None, None, MAX_ROBOTS_BYTES)
-                if status in (301, 302, 303, 307, 308) and headers.get("location"):
-                    where = urljoin(where, headers["location"])
-                    continue
-                break
+            page = self.get(where, robots=False, max_bytes=MAX_ROBOTS_BYTES)
         except FetchError as exc:
-            return exc.code == "W704"  # an oversized robots.txt allows; no answer forbids, for now
-        if 400 <= status < 500:
-            return True
-        if status >= 300:
-            return False
-        rules = urllib.robotparser.RobotFileParser(where)
-        rules.parse(body.decode("utf-8", "replace").splitlines())
+            # a 4xx (none there) or an oversized one allows; a 5xx, no answer or a redirect loop forbids, for now
+            return exc.code == "W704" or (exc.status is not None and 400 <= exc.status < 500)
+        rules = urllib.robotparser.RobotFileParser(page.url)
+        rules.parse(page.body.decode("utf-8", "replace").splitlines())
         return rules
 
 

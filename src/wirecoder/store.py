@@ -694,11 +694,9 @@ class EventStore:
 
     @_in_session
     def save_feed(self, row: dict) -> None:
-        names = [name for name, _ in FEED_COLUMNS]
         try:
-            marks = ", ".join("?" * len(names))
-            self.con.execute(f"INSERT OR REPLACE INTO feeds ({', '.join(names)}) VALUES ({marks})",
-                             [row.get(name) for name in names])
+            self._insert("feeds", FEED_COLUMNS, [[row.get(name) for name, _ in FEED_COLUMNS]],
+                         verb="INSERT OR REPLACE")
         except (duckdb.Error, OSError) as exc:
             raise store_error(exc, self.path, f"cannot record the feed {row.get('url')}") from exc
 
